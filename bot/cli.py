@@ -1,0 +1,119 @@
+"""`usecase-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Secrets, Settings, load_settings
+from bot.lint import render
+from bot.lint.engine import LintResult, lint_text
+from bot.lint.registry import RULES
+from bot.usecase.parse import Markup
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# Trackers cap issue bodies at 64 KiB; a file far beyond that is not a use case.
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"usecase-bot: {message}\n")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="usecase-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    lint = sub.add_parser("lint", help="lint use-case files ('-' reads standard input)")
+    lint.add_argument("paths", nargs="+", metavar="PATH")
+    lint.add_argument("--format", choices=("text", "json", "github"), default="text")
+    lint.add_argument("--markup", choices=[m.value for m in Markup], default="auto")
+
+    sub.add_parser("rules", help="list every lint rule with its severity and advice")
+    sub.add_parser("check-config", help="validate configuration and show what is enabled")
+    return parser
+
+
+def _read(path: str) -> str:
+    """The text of a path or of standard input; OSError or UnicodeError if it cannot be read."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with Path(path).open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise OSError(f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+    return data.decode("utf-8-sig")
+
+
+def _lint(args: argparse.Namespace, settings: Settings) -> int:
+    texts: list[tuple[str, str]] = []
+    for path in args.paths:
+        try:
+            texts.append((path, _read(path)))
+        except (OSError, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if isinstance(exc, UnicodeError):
+                reason = "not UTF-8 text"
+            print(f"usecase-bot: cannot read {path}: {reason}", file=sys.stderr)
+            return EXIT_USAGE
+    policy = settings.lint_policy()
+    results: list[tuple[str, LintResult]] = [
+        (path, lint_text(text, Markup(args.markup), policy)) for path, text in texts
+    ]
+    output = {"json": render.as_json, "github": render.as_github, "text": render.as_text}
+    printed = output[args.format](results)
+    if printed:
+        print(printed)
+    return EXIT_FINDINGS if any(r.has_errors for _, r in results) else EXIT_OK
+
+
+def _rules(settings: Settings) -> int:
+    configured = settings.rules.severities()
+    for rule in RULES.values():
+        now = configured.get(rule.name, rule.severity)
+        print(f"{rule.name}  default={rule.severity.value}  configured={now.value}")
+        print(f"    {rule.summary}")
+        print(f"    advice: {rule.advice}")
+    return EXIT_OK
+
+
+def _check_config(settings: Settings) -> int:
+    secrets = Secrets.from_env()
+    database = secrets.database_url.split("://", 1)[0]
+    github = "token" if secrets.github_token else ("app" if secrets.github_app_id else "off")
+    if secrets.jira_api_token:
+        jira = "cloud (email + API token)"
+    elif secrets.jira_pat:
+        jira = "data center (personal access token)"
+    else:
+        jira = "off"
+    print(f"database: {database}")
+    print(f"github: {github}; repos: {', '.join(settings.github.repos) or 'any'}")
+    print(f"github webhooks: {'on' if secrets.github_webhook_secret else 'off (no secret)'}")
+    print(f"jira: {jira}; api version {settings.jira.api_version}")
+    print(f"report: cron '{settings.report.cron}' {settings.report.timezone}")
+    off = [n for n, s in settings.rules.severities().items() if s.value == "off"]
+    print(f"rules: {len(RULES)} registered, {len(off)} off")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"usecase-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "lint":
+        return _lint(args, settings)
+    if args.command == "rules":
+        return _rules(settings)
+    return _check_config(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

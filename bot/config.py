@@ -1,0 +1,197 @@
+"""Configuration: `config/usecase-bot.toml` (or `$USECASE_BOT_CONFIG`), overridden by
+`USECASE_BOT_*` environment variables, validated once at start with messages that name the
+key. Secrets are read only from the environment and are never printed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.lint.engine import LintPolicy
+from bot.lint.registry import RULES
+from bot.usecase.model import Severity
+
+DEFAULT_CONFIG = Path("config/usecase-bot.toml")
+SECTION_KEYS = (
+    "title", "goal", "scope", "level", "primary_actor", "secondary_actors", "stakeholders",
+    "preconditions", "trigger", "main_flow", "extensions", "success_guarantee",
+    "postconditions", "minimal_guarantee",
+)
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the message says which key and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GithubConfig(_Section):
+    repos: list[str] = Field(default_factory=list)
+
+    @field_validator("repos")
+    @classmethod
+    def _owner_slash_name(cls, repos: list[str]) -> list[str]:
+        for repo in repos:
+            if repo.count("/") != 1 or not all(repo.split("/")):
+                raise ValueError(f"{repo!r} is not of the form owner/name")
+        return repos
+
+
+class LabelsConfig(_Section):
+    use_case: str = "use-case"
+    story: list[str] = Field(default_factory=lambda: ["user-story", "story"])
+    incomplete: str = "use-case:incomplete"
+
+
+class JiraConfig(_Section):
+    projects: list[str] = Field(default_factory=list)
+    use_case_types: list[str] = Field(default_factory=lambda: ["Use Case"])
+    story_types: list[str] = Field(default_factory=lambda: ["Story"])
+    use_case_label: str = "use-case"
+    incomplete_label: str = "use-case-incomplete"
+    link_type: str = "Relates"
+    api_version: Literal[2, 3] = 2
+
+    @field_validator("incomplete_label", "use_case_label")
+    @classmethod
+    def _jira_label(cls, label: str) -> str:
+        if not label or any(c.isspace() for c in label):
+            raise ValueError("Jira labels cannot be empty or contain spaces")
+        return label
+
+
+class RuleConfig(_Section):
+    severity: Severity
+
+
+class RulesConfig(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    required_sections: list[str] = Field(default_factory=list)
+
+    @field_validator("required_sections")
+    @classmethod
+    def _known_sections(cls, sections: list[str]) -> list[str]:
+        unknown = [s for s in sections if s not in SECTION_KEYS]
+        if unknown:
+            raise ValueError(f"unknown section(s) {unknown}; known: {', '.join(SECTION_KEYS)}")
+        return sections
+
+    def severities(self) -> dict[str, Severity]:
+        out: dict[str, Severity] = {}
+        for name, value in (self.model_extra or {}).items():
+            if name not in RULES:
+                raise ValueError(f"unknown rule {name!r}; `usecase-bot rules` lists them")
+            out[name] = RuleConfig.model_validate(value).severity
+        return out
+
+
+class ReportConfig(_Section):
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+    github_repo: str | None = None
+    jira_issue: str | None = None
+    output_dir: str = "reports/"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        if len(cron.split()) != 5:
+            raise ValueError("cron needs five fields: minute hour day month weekday")
+        return cron
+
+
+class WorkerConfig(_Section):
+    concurrency: int = Field(default=1, ge=1, le=64)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+
+
+class Settings(BaseSettings):
+    """Every file key of the contract, all optional."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="USECASE_BOT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    github: GithubConfig = Field(default_factory=GithubConfig)
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    jira: JiraConfig = Field(default_factory=JiraConfig)
+    rules: RulesConfig = Field(default_factory=RulesConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    max_payload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get("USECASE_BOT_CONFIG", str(DEFAULT_CONFIG)))
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path)
+
+    def lint_policy(self, ignored: frozenset[str] = frozenset()) -> LintPolicy:
+        return LintPolicy(
+            severities=self.rules.severities(),
+            required_sections=tuple(self.rules.required_sections),
+            ignored=ignored,
+        )
+
+
+class Secrets(BaseModel):
+    """Credentials from the environment only. `SecretStr` keeps them out of reprs and logs."""
+
+    database_url: str = "sqlite:///usecase-bot.db"
+    github_token: SecretStr | None = None
+    github_app_id: str | None = None
+    github_app_private_key: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: SecretStr | None = None
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_pat: SecretStr | None = None
+    jira_webhook_secret: SecretStr | None = None
+    jira_webhook_token: SecretStr | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Secrets:
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = source.get(name.upper())
+            if raw:
+                values[name] = raw
+        return cls.model_validate(values)
+
+
+def load_settings() -> Settings:
+    """Settings from file and environment, or a `ConfigError` naming every bad key."""
+    path = Path(os.environ.get("USECASE_BOT_CONFIG", str(DEFAULT_CONFIG)))
+    if "USECASE_BOT_CONFIG" in os.environ and not path.is_file():
+        raise ConfigError(f"USECASE_BOT_CONFIG points at {path}, which is not a readable file")
+    try:
+        settings = Settings()
+        settings.rules.severities()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            problems.append(f"  {key}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems)) from None
+    except ValueError as exc:  # a TOML syntax error or an unknown rule name
+        raise ConfigError(f"invalid configuration: {exc}") from None
+    return settings

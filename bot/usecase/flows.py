@@ -1,0 +1,295 @@
+"""Read the main flow and the extensions out of a section's lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.usecase import classify
+from bot.usecase.items import Item, Label, read_item
+from bot.usecase.model import Extension, Step
+from bot.usecase.text import Line, clean_inline, sentences
+
+_NOTHING = re.compile(
+    r"^(?:none\.?|n/?a\.?|-+|—|–|nothing|keine\.?|ingen\.?|geen\.?|aucune?\.?|ninguno\.?|"
+    r"_no response_|no response)$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"^(?:\s*(?:\[[^\]]*\]|<[^<>]{2,40}>|\.\.\.|…|TBD|TBC|TODO|FIXME|XXX|\?\?\?)\s*[:.]?)+$",
+    re.IGNORECASE,
+)
+_TERMINATOR = re.compile(
+    r"^(?:the )?use case (?:ends|terminates|stops|is finished)\.?$|^end\.?$", re.IGNORECASE
+)
+_META = re.compile(
+    r"^(?:you\b|see\b|refer\b|note\b|please\b|for (?:more|details)|"
+    r"(?:the )?use case (?:begins|starts))",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?$|^(?:what|which|where|how|who|why|waar|welke|wat|hoe|wie|van welke|welche|was|wie|wo|"
+    r"quel|quelle|qué|cuál|hvad|hvilke)\b",
+    re.IGNORECASE,
+)
+
+
+def is_empty_text(text: str) -> bool:
+    stripped = text.strip().strip("*_").strip()
+    return not stripped or bool(_NOTHING.match(stripped)) or bool(_PLACEHOLDER.match(stripped))
+
+
+def _is_prompt(line: Line) -> bool:
+    """Template prompts left in place: `_put the steps here_`, `[step #] [action]`."""
+    text = line.text.strip()
+    if re.fullmatch(r"_[^_].*_|\*[^*].*\*", text) and not text.startswith("**"):
+        return True
+    return is_empty_text(clean_inline(text)) or _PLACEHOLDER.match(text) is not None
+
+
+@dataclass
+class _Node:
+    item: Item
+    extra: list[str] = field(default_factory=list)
+    sub_ids: list[str] = field(default_factory=list)
+
+    def full_text(self) -> str:
+        return " ".join([self.item.text, *self.extra]).strip()
+
+
+def _usable(lines: list[Line]) -> list[Line]:
+    return [ln for ln in lines if not ln.text.startswith(">") and not _is_prompt(ln)]
+
+
+# ---------------------------------------------------------------- main flow
+
+
+def main_flow(lines: list[Line]) -> tuple[list[Step], list[tuple[str, int | None]]]:
+    """The top-level steps, with sub-steps folded in, and the step references they make."""
+    lines = [ln for ln in _usable(lines) if not ln.text.startswith("## ")]
+    items = [read_item(ln) for ln in lines]
+    top = _top_level(items)
+    if top is None:
+        steps = _prose_steps(lines)
+    else:
+        steps = _list_steps(items, top)
+    refs = [(m.group(1), s.line) for s in steps for m in classify.RESUME.finditer(s.text)]
+    return steps, refs
+
+
+def _top_level(items: list[Item]) -> set[int] | None:
+    """Indices of the items that are top-level steps, or None for a prose flow."""
+    step_prefixed = {i for i, it in enumerate(items) if it.kind is Label.STEP and "." not in it.label}
+    if step_prefixed:
+        return step_prefixed
+    numbered = [i for i, it in enumerate(items) if it.kind is Label.NUMBER]
+    if numbered:
+        base = min(items[i].indent for i in numbered)
+        return {i for i in numbered if items[i].indent <= base + 1}
+    bullets = [i for i, it in enumerate(items) if it.bullet and it.kind is Label.NONE and it.text]
+    if bullets:
+        base = min(items[i].indent for i in bullets)
+        return {i for i in bullets if items[i].indent <= base + 1}
+    return None
+
+
+def _list_steps(items: list[Item], top: set[int]) -> list[Step]:
+    nodes: list[_Node] = []
+    for i, item in enumerate(items):
+        if i in top:
+            nodes.append(_Node(item))
+        elif nodes and not item.line.blank:
+            if item.kind in (Label.SUB, Label.NUMBER, Label.STEP) and item.label:
+                nodes[-1].sub_ids.append(item.label)
+            if not _TERMINATOR.match(item.text):
+                nodes[-1].extra.append(item.text)
+    numbers = [n.item.label for n in nodes]
+    renumber = not numbers or not all(lbl.isdigit() for lbl in numbers) or any(
+        int(b) <= int(a) for a, b in zip(numbers, numbers[1:], strict=False)
+    )
+    steps = []
+    for index, node in enumerate(nodes, 1):
+        written = node.item.label
+        sid = str(index) if renumber else written
+        subs = [s for s in node.sub_ids if s != sid]
+        if renumber and written:
+            subs = [f"{sid}{s[len(written):]}" if s.startswith(written + ".") else s for s in subs]
+        steps.append(Step(id=sid, text=node.full_text(), line=node.item.line.no,
+                          sub_ids=tuple(subs)))
+    return steps
+
+
+def _prose_steps(lines: list[Line]) -> list[Step]:
+    """A flow written as sentences: one step per sentence, questions and notes left out."""
+    units: list[tuple[str, int | None]] = []
+    previous: Line | None = None
+    detail_next = False
+    for line in lines:
+        text = clean_inline(line.text)
+        if not text:
+            previous = None
+            continue
+        joins = (
+            previous is not None
+            and not re.search(r"[.!?:]$", units[-1][0] if units else "")
+            and not text[:1].isupper()
+        )
+        if joins and units:
+            units[-1] = (units[-1][0] + " " + text, units[-1][1])
+        else:
+            if detail_next or _QUESTION.search(text):
+                detail_next = False
+                previous = line
+                continue
+            units.append((text, line.no))
+        detail_next = text.endswith(":")
+        previous = line
+    steps: list[Step] = []
+    for text, no in units:
+        for sentence in sentences(text):
+            if _TERMINATOR.match(sentence) or _META.match(sentence) or is_empty_text(sentence):
+                continue
+            steps.append(Step(id=str(len(steps) + 1), text=sentence, line=no))
+    return steps
+
+
+# ---------------------------------------------------------------- extensions
+
+
+@dataclass
+class _Draft:
+    ref: str
+    anchor: str | None
+    condition: str
+    line: int | None
+    label: str
+    indent: int
+    from_heading: bool = False
+    steps: list[tuple[str, str, int | None]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ended: bool = False
+
+    def texts(self) -> list[str]:
+        return [self.condition, *[s[1] for s in self.steps], *self.notes]
+
+
+def _anchor_from_text(text: str) -> str | None:
+    m = classify.STEP_MENTION.search(text)
+    return m.group(1) if m else None
+
+
+def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
+    lines = _usable(lines)
+    body = [ln for ln in lines if not ln.blank]
+    if not body or all(is_empty_text(clean_inline(ln.text)) for ln in body):
+        return []
+    items = [read_item(ln, bare_numbers=True) for ln in lines]
+    headed = any(ln.text.startswith("## ") for ln in lines)
+    labelled = [it for it in items if it.kind in (Label.COCKBURN, Label.RUP)]
+    numbered = [it for it in items if it.kind is Label.NUMBER]
+    listed = [it for it in items if it.bullet and it.kind is Label.NONE and it.text]
+    base_number = min((it.indent for it in numbered), default=0)
+    base_bullet = min((it.indent for it in listed), default=0)
+    number_labels = [it.label for it in numbered if it.indent <= base_number + 1]
+    counters = number_labels == [str(n) for n in range(1, len(number_labels) + 1)]
+
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    blank_before = False
+    for item in items:
+        line = item.line
+        if line.blank:
+            blank_before = True
+            continue
+        text = item.text
+        new: _Draft | None = None
+        if line.text.startswith("## "):
+            title = clean_inline(line.text[3:])
+            label = re.match(r"^(\d+(?:\.\d+)*|[A-Z]{1,3}\d+)\b", title)
+            new = _Draft(label.group(1) if label else "", _anchor_from_text(title), title,
+                         line.no, label.group(1) if label else "", line.indent, from_heading=True)
+        elif item.kind is Label.COCKBURN and not (
+            current is not None and current.label.isdigit() and item.anchor == current.label
+        ):
+            new = _Draft(item.label, item.anchor, text, line.no, item.label, item.indent)
+        elif item.kind is Label.RUP:
+            new = _Draft(item.label, _anchor_from_text(text), text, line.no, item.label, item.indent)
+        elif (
+            item.kind is Label.NUMBER
+            and not headed
+            and not labelled
+            and item.indent <= base_number + 1
+        ):
+            anchor = _anchor_from_text(text) or (None if counters else item.label)
+            new = _Draft(item.label, anchor, text, line.no, item.label, item.indent)
+        elif (
+            item.kind is Label.NONE
+            and item.bullet
+            and not headed
+            and not labelled
+            and not numbered
+            and item.indent <= base_bullet + 1
+        ):
+            new = _Draft("", _anchor_from_text(text), text, line.no, "", item.indent)
+        elif current is None or (current.ended and blank_before and item.indent <= current.indent):
+            if current is not None and current.ended:
+                current = None
+                blank_before = False
+                continue
+            new = _Draft("", _anchor_from_text(text), text, line.no, "", item.indent)
+        blank_before = False
+        if new is not None:
+            if classify.POINTER.search(new.condition):
+                current = None
+                continue
+            drafts.append(new)
+            current = new
+            continue
+        if current is None:
+            continue
+        _attach(current, item)
+    return [_finish(d, i, hint) for i, d in enumerate(drafts, 1) if d.condition or d.steps]
+
+
+def _attach(draft: _Draft, item: Item) -> None:
+    text = item.text
+    if not text:
+        return
+    if draft.from_heading and not draft.steps and item.kind is Label.NONE and not item.bullet:
+        # The prose under a flow's heading states its condition ("If at step 4 ...").
+        draft.condition = f"{draft.condition}: {text}" if draft.condition else text
+        draft.anchor = draft.anchor or _anchor_from_text(text)
+    elif item.kind is not Label.NONE or item.bullet:
+        sid = item.label or f"{draft.ref}{len(draft.steps) + 1}"
+        draft.steps.append((sid, text, item.line.no))
+    elif draft.steps:
+        draft.notes.append(text)
+    else:
+        draft.notes.append(text)
+    last = draft.texts()[-1]
+    if classify.RESUME.search(last) or _TERMINATOR.match(last) or re.search(
+        r"use case (?:ends|resumes|terminates)", last, re.IGNORECASE
+    ):
+        draft.ended = True
+
+
+def _finish(draft: _Draft, index: int, hint: str | None) -> Extension:
+    condition = draft.condition.rstrip(":").strip()
+    handling = " ".join(t for t in draft.texts()[1:])
+    kind, evidence = classify.classify(condition, handling, hint, draft.label)
+    end, resume_at = classify.outcome(draft.texts(), kind)
+    ref = draft.ref or draft.anchor or str(index)
+    steps = tuple(Step(id=sid, text=text, line=no) for sid, text, no in draft.steps)
+    return Extension(
+        ref=ref, step=draft.anchor, condition=condition, kind=kind, steps=steps, outcome=end,
+        resume_at=resume_at, line=draft.line, evidence=evidence,
+    )
+
+
+def step_references(exts: list[Extension]) -> list[tuple[str, int | None]]:
+    """Every "resume at step N" an extension makes, for the dangling-reference check."""
+    refs: list[tuple[str, int | None]] = []
+    for ext in exts:
+        for text, no in [(ext.condition, ext.line), *[(s.text, s.line) for s in ext.steps]]:
+            refs.extend((m.group(1), no) for m in classify.RESUME.finditer(text))
+    return refs

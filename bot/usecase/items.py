@@ -1,0 +1,88 @@
+"""Recognise list items and their labels in a flow: `3.`, `Step 3:`, `3a.`, `3a1.`, `*a.`,
+`2-3a.`, `1.a`, `A1`, `E2`, `2.1`, `i.` and plain bullets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.usecase.text import Line, clean_inline
+
+
+class Label(Enum):
+    NONE = "none"  # a bullet, or a line with no label
+    STEP = "step"  # `Step 3:` written out
+    NUMBER = "number"  # `3.` / `3)` / `3:`
+    SUB = "sub"  # `2.1`, `2.3.1`, `i.`
+    COCKBURN = "cockburn"  # `3a.`, `*a.`, `2-3a.`, `1.a`, `9-B`
+    COCKBURN_SUB = "cockburn_sub"  # `3a1.`, `3a1a.`
+    RUP = "rup"  # `A1`, `AF2`, `E1`, `EF3`, `Alt 1`, `Exc 2`
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    kind: Label
+    label: str  # as written, without punctuation
+    text: str  # cleaned text after the label
+    indent: int
+    bullet: bool
+    line: Line
+
+    @property
+    def anchor(self) -> str | None:
+        """The step a Cockburn label hangs on: `3a1` -> `3`, `*a` -> `*`, `2-3a` -> `2-3`."""
+        m = _COCKBURN_PARTS.match(self.label)
+        return m.group(1) if m else None
+
+
+_BULLET = re.compile(r"^([*+\-•·▪◦]|o(?=\s))\s+")
+_STEP = re.compile(
+    r"^(?:step|schritt|stap|etape|étape|paso|trin)\s*(\d+(?:\.\d+)*)\s*[.):\-–]?\s*(.*)$", re.I
+)
+_COCKBURN = re.compile(
+    r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
+)
+_COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-z])")
+_RUP = re.compile(r"^((?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*)\b\s*[.:)\-–]?\s*(.*)$")
+_NUMBER = re.compile(r"^(\d+)\s*[.):]\s*(.*)$|^(\d+)\.(?=[A-ZÄÖÜÆØÅ])(.*)$")
+_HIER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$")
+_ROMAN = re.compile(r"^([ivx]{1,4})[.)]\s+(.*)$")
+_BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")
+
+
+def read_item(line: Line, bare_numbers: bool = False) -> Item:
+    """What kind of flow line this is. `bare_numbers` accepts `1 Text` as item 1."""
+    text = line.text
+    bullet = False
+    m = _BULLET.match(text)
+    if m:
+        bullet = True
+        text = text[m.end() :]
+    body = re.sub(r"^(\*\*|__)(.*?)(\*\*|__)", r"\2", text).strip()
+    body = re.sub(r"^(?:\*\*|__)", "", body)
+    for kind, pattern in (
+        (Label.STEP, _STEP),
+        (Label.SUB, _HIER),
+        (Label.COCKBURN, _COCKBURN),
+        (Label.RUP, _RUP),
+        (Label.NUMBER, _NUMBER),
+        (Label.SUB, _ROMAN),
+    ):
+        hit = pattern.match(body)
+        if not hit:
+            continue
+        if kind is Label.COCKBURN:
+            anchor, letter, sub, rest = hit.groups()
+            label = re.sub(r"\s+", "", anchor).replace("–", "-") + letter.lower() + sub
+            real = Label.COCKBURN_SUB if sub else Label.COCKBURN
+            return Item(real, label, clean_inline(rest), line.indent, bullet, line)
+        groups = [g for g in hit.groups() if g is not None]
+        label, rest = groups[0], groups[1] if len(groups) > 1 else ""
+        return Item(kind, label, clean_inline(rest), line.indent, bullet, line)
+    if bare_numbers:
+        hit = _BARE_NUMBER.match(body)
+        if hit:
+            return Item(Label.NUMBER, hit.group(1), clean_inline(hit.group(2)), line.indent,
+                        bullet, line)
+    return Item(Label.NONE, "", clean_inline(body), line.indent, bullet, line)

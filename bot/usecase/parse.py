@@ -1,0 +1,289 @@
+"""Any supported markup in, one structured `UseCase` out. Never raises on input."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.usecase import actors, adf, flows, jira_wiki
+from bot.usecase.model import Extension, Step, UseCase
+from bot.usecase.sections import SCENARIO, Field, segment
+from bot.usecase.synonyms import IGNORED, extension_hint
+from bot.usecase.text import Line, clean_inline, split_source
+
+
+class Markup(StrEnum):
+    AUTO = "auto"
+    MARKDOWN = "markdown"
+    JIRA = "jira"
+    ADF = "adf"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    use_case: UseCase
+    markup: Markup
+    # Why the text could not be read as a use case, when it could not.
+    problem: str | None = None
+
+
+_WIKI_SIGNS = re.compile(
+    r"^h[1-6]\.\s|^\|\|.+\|\||\{(?:code|noformat|panel|quote|anchor|color)[:}]|^\*\*?\s|"
+    r"^#+\s|\[[^\]|]+\|[^\]]+\]|^\*[^*\s][^*]*\*:?\s",
+    re.MULTILINE,
+)
+_MD_SIGNS = re.compile(
+    r"^#{1,6}\s|\*\*[^*]+\*\*|^\s*\d+[.)]\s|^\|?\s*:?-{3,}|_No response_|\]\([^)]*\)|^\s*[-+]\s",
+    re.MULTILINE,
+)
+
+
+def detect(text: str) -> Markup:
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(stripped)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and (doc.get("type") == "doc" or "content" in doc):
+            return Markup.ADF
+    wiki = sum(1 for m in _WIKI_SIGNS.finditer(text) if not m.group(0).startswith("#"))
+    hashes = len(re.findall(r"^#{1,6}\s", text, re.MULTILINE))
+    numbered_hash_lists = len(re.findall(r"^#\s.*\n#\s", text, re.MULTILINE))
+    markdown = len(_MD_SIGNS.findall(text))
+    if re.search(r"^h[1-6]\.\s", text, re.MULTILINE) or (
+        numbered_hash_lists and wiki >= 1 and wiki + numbered_hash_lists > markdown - hashes
+    ):
+        return Markup.JIRA
+    return Markup.MARKDOWN
+
+
+def lines_of(text: str, markup: Markup) -> list[Line]:
+    if markup is Markup.ADF:
+        try:
+            return adf.to_lines(json.loads(text))
+        except ValueError:
+            return split_source(text)
+    if markup is Markup.JIRA:
+        return jira_wiki.to_lines(text)
+    return split_source(text)
+
+
+def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:
+    if markup is Markup.AUTO:
+        markup = detect(text)
+    try:
+        fields = segment(lines_of(text, markup))
+        use_case = _interpret(fields)
+    except RecursionError:
+        return Parsed(UseCase(), markup, "the text nests too deeply to read")
+    return Parsed(use_case, markup, _problem(use_case))
+
+
+def parse_adf(doc: Any) -> Parsed:
+    """An ADF document already decoded from JSON, as Jira Cloud's API returns it."""
+    return parse(json.dumps(doc), Markup.ADF)
+
+
+def _problem(uc: UseCase) -> str | None:
+    known = set(uc.sections) - {"title", IGNORED}
+    if not known and not uc.main_flow:
+        return "no section of a use case was found (no actor, flow, conditions or extensions)"
+    return None
+
+
+# ---------------------------------------------------------------- interpretation
+
+
+def _values(field: Field) -> list[str]:
+    """A field's content as items: list items and lines, continuation lines joined."""
+    out: list[str] = []
+    for line in field.lines:
+        text = clean_inline(line.text)
+        if not text or line.text.startswith("## "):
+            continue
+        is_item = bool(re.match(r"^(?:[-*+•·o]\s|\d+[.)]\s)", line.text))
+        if out and not is_item and line.indent > 0 and not out[-1].endswith((".", ":")):
+            out[-1] = f"{out[-1]} {text}"
+        else:
+            out.append(re.sub(r"^(?:[-*+•·o]\s+|\d+[.)]\s+)", "", text))
+    return [v for v in out if not flows.is_empty_text(v)]
+
+
+def _first_line(field: Field) -> int | None:
+    for line in field.lines:
+        if line.text.strip():
+            return line.no
+    return field.no
+
+
+class _Reader:
+    def __init__(self, fields: list[Field]) -> None:
+        self.fields = fields
+        self.by_key: dict[str, list[Field]] = {}
+        for f in fields:
+            if f.key:
+                self.by_key.setdefault(f.key, []).append(f)
+
+    def values(self, key: str) -> list[str]:
+        for f in self.by_key.get(key, []):
+            vals = _values(f)
+            if vals:
+                return vals
+        return []
+
+    def text(self, key: str) -> str | None:
+        vals = self.values(key)
+        return " ".join(vals) if vals else None
+
+
+def _title(reader: _Reader, fields: list[Field]) -> str | None:
+    for f in reader.by_key.get("title", []):
+        label = f.label
+        if ":" in label and label.split(":", 1)[1].strip():
+            return label.split(":", 1)[1].strip()
+        vals = _values(f)
+        if vals and not re.match(r"(?i)use ?case\b", label) and len(vals[0]) < 200:
+            return vals[0]
+        rest = re.sub(r"(?i)^use ?case(?: specification| name)?\s*[:\-]?\s*", "", label).strip()
+        if rest:
+            return rest
+    for f in fields:
+        if f.label and f.level <= 7:
+            return re.sub(r"(?i)^use ?case(?: specification)?\s*[:\-]?\s*", "", f.label) or None
+    return None
+
+
+def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
+    primary_names = actors.split_names(reader.values("primary_actor"))
+    secondary = actors.split_names(reader.values("secondary_actors"))
+    if primary_names:
+        first = re.split(r"(?<=[a-z])\.\s", primary_names[0])[0] if len(primary_names) == 1 else None
+        primary = first or "; ".join(primary_names)
+        return primary, secondary
+    listed = actors.split_names(reader.values("actors"))
+    if listed:
+        return listed[0], secondary or listed[1:]
+    return None, secondary
+
+
+def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[Extension]]:
+    """Scenario tables (`Scenario 5.1` with Step#/Description rows): the nominal one is the
+    main flow, every other one is an extension with its description as condition."""
+    blocks = [f for f in reader.by_key.get(SCENARIO, []) if f.lines]
+    if not blocks:
+        return [], []
+    described = []
+    for block in blocks:
+        title = next((clean_inline(ln.text) for ln in block.lines if ln.text.strip()
+                      and not re.match(r"^\d+\.\s", ln.text)), block.label)
+        described.append((block, title))
+    main_index = 0
+    if nominal:
+        for i, (_, title) in enumerate(described):
+            if clean_inline(title).lower() == nominal.lower():
+                main_index = i
+                break
+    main_block = described[main_index][0]
+    main_steps, _ = flows.main_flow([ln for ln in main_block.lines if re.match(r"^\d+\.\s", ln.text)])
+    exts: list[Extension] = []
+    for i, (block, title) in enumerate(described):
+        if i == main_index:
+            continue
+        lines = [Line(title, block.no)] + [
+            Line("   " + ln.text, ln.no, 3) for ln in block.lines if re.match(r"^\d+\.\s", ln.text)
+        ]
+        found = flows.extensions(lines, None)
+        exts.extend(e.model_copy(update={"ref": block.label.split()[-1]}) for e in found[:1])
+    return main_steps, exts
+
+
+def _interpret(fields: list[Field]) -> UseCase:
+    reader = _Reader(fields)
+    primary, secondary = _actors(reader)
+    nominal = reader.text("main_flow")
+    main_steps, scenario_exts = _scenarios(reader, nominal)
+    refs: list[tuple[str, int | None]] = []
+    if not main_steps:
+        lines: list[Line] = []
+        for f in reader.by_key.get("main_flow", []):
+            lines.extend(f.lines)
+            lines.append(Line("", None))
+        main_steps, refs = flows.main_flow(lines)
+    exts: list[Extension] = []
+    for f in reader.by_key.get("extensions", []):
+        if scenario_exts and re.search(r"(?i)variant", f.label):
+            continue
+        exts.extend(flows.extensions(f.lines, extension_hint(f.label)))
+    exts.extend(scenario_exts)
+    refs += flows.step_references(exts)
+
+    declared = [primary] if primary else []
+    declared = [n for name in declared for n in name.split("; ")] + secondary
+    stakeholders = actors.split_names(reader.values("stakeholders"))
+    scope = reader.text("scope")
+    subjects = []
+    for step in [*main_steps, *[s for e in exts for s in e.steps]]:
+        subject = actors.subject_of(step.text)
+        if subject:
+            subjects.append((subject, step.line))
+    for ext in exts:
+        subject = actors.subject_of(ext.condition)
+        if subject:
+            subjects.append((subject, ext.line))
+    all_text = " ".join(s.text for s in main_steps) + " " + " ".join(
+        e.condition + " " + " ".join(s.text for s in e.steps) for e in exts
+    )
+    cast = actors.Cast(
+        declared=tuple(tuple(actors.words(n)) for n in declared if actors.words(n)),
+        stakeholder_text=" ".join(" ".join(actors.words(s)) for s in stakeholders),
+        scope=tuple(actors.words(scope)) if scope and len(scope.split()) <= 4 else (),
+        has_primary=primary is not None,
+        product_names_in_text=actors.is_product_name(all_text),
+    )
+    acting = actors.undeclared(subjects, cast)
+    main_steps = [
+        s.model_copy(update={"actor": _actor_of(s, declared, primary, cast.scope)}) for s in main_steps
+    ]
+    sections: dict[str, int | None] = {}
+    for f in fields:
+        if f.key and f.key not in sections:
+            sections[f.key] = f.no if f.no is not None else _first_line(f)
+    return UseCase(
+        title=_title(reader, fields),
+        primary_actor=primary,
+        secondary_actors=tuple(secondary),
+        stakeholders=tuple(stakeholders),
+        goal=reader.text("goal"),
+        scope=scope,
+        level=reader.text("level"),
+        preconditions=tuple(reader.values("preconditions")),
+        trigger=reader.text("trigger"),
+        main_flow=tuple(main_steps),
+        extensions=tuple(exts),
+        postconditions=tuple(reader.values("success_guarantee")),
+        minimal_guarantees=tuple(reader.values("minimal_guarantee")),
+        sections=sections,
+        step_references=tuple(refs),
+        undeclared_actors=tuple(acting),
+    )
+
+
+def _actor_of(step: Step, declared: list[str], primary: str | None, scope: tuple[str, ...]) -> str | None:
+    subject = actors.subject_of(step.text)
+    if subject is None:
+        return None
+    for name in declared:
+        if tuple(actors.words(name)) == subject.words:
+            return name
+    if actors.is_system(subject.words, scope) or actors.is_product_name(subject.text):
+        return subject.text
+    for name in declared:
+        if actors.same_party(subject.words, tuple(actors.words(name))):
+            return name
+    if primary and actors.is_generic_role(subject.words):
+        return primary.split("; ")[0]
+    return subject.text

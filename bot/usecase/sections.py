@@ -1,0 +1,253 @@
+"""Cut a use case's lines into labelled fields: headings, bold labels, `Key: value` lines,
+table rows and YAML front matter all become one `Field` shape."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.usecase.synonyms import IGNORED, section_key
+from bot.usecase.text import Line, clean_inline, split_html_block
+
+FLOW_KEYS = ("main_flow", "extensions", "scenario")
+SCENARIO = "scenario"
+_PSEUDO = 7  # bold labels, table rows and `Key:` lines sit below every real heading
+
+
+@dataclass
+class Field:
+    key: str | None
+    label: str
+    level: int
+    no: int | None
+    lines: list[Line] = field(default_factory=list)
+
+
+_ATX = re.compile(r"^(#{1,6})(?!#)\s*(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_BOLD_ONLY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+_BOLD_KEY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*(.*)$")
+_KEY_VALUE = re.compile(r"^([^:|*#>\d][^:|]{0,60}?)\s*:\s+(.*)$|^([^:|*#>\d][^:|]{0,60}?)\s*:\s*$")
+_TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_STEP_LIKE = re.compile(
+    r"^(?:(?:step|schritt|stap|etape|étape|paso|trin)\s*\d|\d+[a-z]?\d*[.):]|\*[a-z][.):]|"
+    r"(?:A|AF|E|EF|Alt|Exc)[- ]?\d)",
+    re.IGNORECASE,
+)
+_SCENARIO_LABEL = re.compile(r"^(?:scenario|szenario|scénario|escenario|scenarie)\s*\d", re.I)
+_FRONT_KEY = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
+
+
+def _label_key(label: str, prefix_ok: bool = True) -> str | None:
+    if _SCENARIO_LABEL.match(clean_inline(label)):
+        return SCENARIO
+    return section_key(clean_inline(label), prefix_ok)
+
+
+def split_cells(row: str) -> list[str]:
+    body = row.strip()
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    return [c.strip() for c in re.split(r"(?<!\\)\|", body)]
+
+
+def _is_table_row(line: Line) -> bool:
+    text = line.text
+    return text.count("|") >= 2 or (text.count("|") == 1 and not text.startswith(("*", "-")))
+
+
+class _Segmenter:
+    def __init__(self) -> None:
+        self.fields: list[Field] = [Field(None, "", 0, None)]
+        self.scenario: Field | None = None
+        self.table_field: Field | None = None
+
+    @property
+    def current(self) -> Field:
+        return self.fields[-1]
+
+    def open(self, key: str | None, label: str, level: int, no: int | None) -> Field:
+        new = Field(key, clean_inline(label), level, no)
+        self.fields.append(new)
+        if key == SCENARIO:
+            self.scenario = new
+        elif level < _PSEUDO:
+            self.scenario = None
+        return new
+
+    def add(self, line: Line, target: Field | None = None) -> None:
+        (target or self.current).lines.append(line)
+
+    def heading(self, label: str, level: int, no: int | None) -> None:
+        self.table_field = None
+        key = _label_key(label)
+        if key == SCENARIO and self.scenario is not None and self.scenario.level < level:
+            return
+        cur = self.current
+        if key is None and cur.key in FLOW_KEYS and cur.level < level:
+            # An unknown sub-heading inside a flow names one of its flows ("3.1 Retry").
+            self.add(Line("## " + clean_inline(label), no))
+            return
+        self.open(key if key else None, label, level, no)
+
+    def field_line(self, key: str, label: str, value: str, line: Line) -> None:
+        self.table_field = None
+        self.open(key, label, _PSEUDO, line.no)
+        if value.strip():
+            self.add(Line(value, line.no, 0))
+
+    def table_row(self, line: Line) -> bool:
+        if _TABLE_SEP.match(line.text):
+            return True
+        cells = split_cells(line.text)
+        if len(cells) < 2:
+            return False
+        first = clean_inline(cells[0])
+        rest = [c for c in cells[1:] if clean_inline(c)]
+        key = _label_key(first.split("\n")[0]) if first else None
+        if first and key is None:
+            key = _label_key(split_html_block(cells[0])[0]) if "<" in cells[0] else None
+        if key == SCENARIO and self.scenario is not None and self.table_field is None:
+            self._cell_lines(rest, line.no, self.scenario)
+            self.table_field = self.scenario
+            return True
+        if key is not None:
+            target = self.open(key, first, _PSEUDO, line.no)
+            self.table_field = target
+            self._cell_lines(rest, line.no, target)
+            return True
+        if not first and self.table_field is not None:
+            self._cell_lines(rest, line.no, self.table_field)
+            return True
+        if re.fullmatch(r"\d+[a-z]?", first) and rest:
+            target = self.scenario or self.current
+            self.add(Line(f"{first}. {clean_inline(' '.join(rest))}", line.no), target)
+            return True
+        if re.fullmatch(r"step\s*#?|schritt|#|nr\.?", first, re.IGNORECASE):
+            return True
+        if self.table_field is not None and len(cells) == 2 and first:
+            self.table_field = self.open(IGNORED, first, _PSEUDO, line.no)
+            return True
+        return False
+
+    def _cell_lines(self, cells: list[str], no: int | None, target: Field) -> None:
+        for cell in cells:
+            for piece in split_html_block(cell):
+                stripped = piece.rstrip()
+                body = stripped.lstrip(" ")
+                if body.strip():
+                    self.add(Line(body, no, len(stripped) - len(body)), target)
+            self.add(Line("", no), target)
+
+
+def _front_matter(lines: list[Line]) -> tuple[list[Field], list[Line]]:
+    """YAML front matter (`---` ... `---`) of simple keys and lists, as fields."""
+    if not lines or lines[0].text != "---":
+        return [], lines
+    end = next((i for i in range(1, len(lines)) if lines[i].text == "---"), None)
+    if end is None:
+        return [], lines
+    fields: list[Field] = []
+    for line in lines[1:end]:
+        m = _FRONT_KEY.match(line.text)
+        if m and line.indent == 0:
+            key = section_key(m.group(1), prefix_ok=False)
+            fields.append(Field(key or IGNORED, m.group(1), _PSEUDO, line.no))
+            if m.group(2).strip():
+                fields[-1].lines.append(Line(m.group(2).strip(), line.no))
+        elif fields and line.text.strip():
+            fields[-1].lines.append(line)
+    return fields, lines[end + 1 :]
+
+
+def segment(lines: list[Line]) -> list[Field]:
+    front, lines = _front_matter(lines)
+    seg = _Segmenter()
+    seg.fields.extend(front)
+    in_fence = False
+    for i, line in enumerate(lines):
+        text = line.text
+        if text.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            seg.add(Line("", line.no))
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if line.blank:
+            seg.add(line)
+            continue
+        if not in_fence and line.indent < 4:
+            atx = _ATX.match(text)
+            if atx and atx.group(2):
+                seg.heading(atx.group(2), len(atx.group(1)), line.no)
+                continue
+            if (
+                nxt is not None
+                and _SETEXT.match(nxt.text)
+                and nxt.indent < 4
+                and not text.startswith(("*", "-", "|", ">"))
+                and (nxt.text[0] == "=" or len(nxt.text) >= 3)
+            ):
+                seg.heading(text, 1 if nxt.text[0] == "=" else 2, line.no)
+                continue
+            if _SETEXT.match(text) and seg.current.no is not None and seg.current.lines == []:
+                continue
+        if _SETEXT.match(text) and i > 0 and not lines[i - 1].blank and line.indent < 4:
+            continue
+        if _is_table_row(line) and seg.table_row(line):
+            continue
+        seg.table_field = None
+        if _pseudo_heading(seg, line):
+            continue
+        seg.add(line)
+    return seg.fields
+
+
+def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
+    """Bold labels, `Key: value` lines and label-only lines that name a known section."""
+    text = line.text
+    bold = _BOLD_ONLY.match(text)
+    if bold and not _STEP_LIKE.match(clean_inline(bold.group(1))):
+        label = bold.group(1).rstrip(":")
+        key = _label_key(label)
+        if key is None and ":" in label:
+            head, _, value = label.partition(":")
+            key = _label_key(head, prefix_ok=False)
+            if key is not None:
+                seg.field_line(key, head, value, line)
+                return True
+        seg.table_field = None
+        if key is None and seg.current.key in FLOW_KEYS:
+            seg.add(Line("## " + clean_inline(label), line.no))
+            return True
+        seg.open(key, label, _PSEUDO, line.no)
+        return True
+    bold_key = _BOLD_KEY.match(text)
+    if bold_key and bold_key.group(2):
+        label, value = bold_key.group(1), bold_key.group(2)
+        value = value.lstrip(":").strip() if not label.endswith(":") else value
+        key = _label_key(label.rstrip(":"), prefix_ok=False)
+        if key is not None:
+            seg.field_line(key, label.rstrip(":"), value, line)
+            return True
+    if line.indent < 4:
+        kv = _KEY_VALUE.match(clean_inline(text))
+        if kv:
+            label = kv.group(1) or kv.group(3)
+            key = _label_key(label, prefix_ok=False)
+            if key is not None and len(label.split()) <= 6:
+                seg.field_line(key, label, kv.group(2) or "", line)
+                return True
+        plain = clean_inline(text)
+        if (
+            len(plain.split()) <= 8
+            and not plain.endswith((".", ",", ";"))
+            and not _STEP_LIKE.match(plain)
+            and not text.startswith(("*", "-", "+", ">"))
+        ):
+            key = _label_key(plain.rstrip(":"), prefix_ok=True)
+            if key is not None and key != "title":
+                seg.open(key, plain.rstrip(":"), _PSEUDO, line.no)
+                return True
+    return False

@@ -1,0 +1,113 @@
+"""Lines of a use case in one common shape, and the inline clean-up every markup shares.
+
+Every markup (Markdown, Jira wiki, ADF) is first turned into Markdown-like `Line`s that
+remember where they came from, so the section and flow readers need to know one grammar.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str
+    no: int | None
+    # Leading spaces; a tab counts as four.
+    indent: int = 0
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_source(text: str) -> list[Line]:
+    """Physical lines of a text, CRLF and lone CR tolerated, numbered from 1."""
+    out = []
+    for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        expanded = raw.replace("\t", "    ").replace("\u00a0", " ")
+        stripped = expanded.lstrip(" ")
+        out.append(Line(stripped.rstrip(), no, len(expanded) - len(stripped)))
+    return out
+
+
+_BREAK_TAGS = re.compile(
+    r"<\s*(?:br|/p|p|/li|/div|div|/h[1-6]|h[1-6]|/tr|hr)\b[^>]*>", re.IGNORECASE
+)
+_LIST_OPEN = re.compile(r"<\s*(ol|ul)\b[^>]*>|<\s*/\s*(ol|ul)\s*>|<\s*li\b[^>]*>", re.IGNORECASE)
+
+
+def split_html_block(cell: str) -> list[str]:
+    """Split text with HTML block tags (`<br>`, `<p>`, `<ol><li>`) into lines.
+
+    List items become `1. x` or `* x` lines, so the flow reader sees them as list items.
+    """
+    if "<" not in cell:
+        return [cell]
+    pieces: list[str] = []
+    stack: list[list[int]] = []  # per open list: [is_ordered, counter]
+    pos = 0
+    for m in _LIST_OPEN.finditer(cell):
+        pieces.append(cell[pos : m.start()])
+        opened, closed = m.group(1), m.group(2)
+        if opened:
+            stack.append([opened.lower() == "ol", 0])
+            pieces.append("\n")
+        elif closed:
+            if stack:
+                stack.pop()
+            pieces.append("\n")
+        else:
+            depth = max(len(stack) - 1, 0)
+            marker = "*"
+            if stack:
+                stack[-1][1] += 1
+                if stack[-1][0]:
+                    marker = f"{stack[-1][1]}."
+            pieces.append("\n" + "  " * depth + marker + " ")
+        pos = m.end()
+    pieces.append(cell[pos:])
+    joined = _BREAK_TAGS.sub("\n", "".join(pieces))
+    return joined.split("\n")
+
+
+_IMG = re.compile(r"<\s*img\b[^>]*>|!\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+_TAG = re.compile(r"</?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_EMPH = re.compile(r"(\*\*|__|~~)")
+_CODE = re.compile(r"`+")
+_LONE_EMPH = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_inline(text: str) -> str:
+    """Text as a reader sees it: no links, tags, emphasis or entities; spaces folded."""
+    text = _IMG.sub(" ", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _EMPH.sub("", text)
+    text = _CODE.sub("", text)
+    text = _LONE_EMPH.sub("", text)
+    text = text.replace("\\", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÆØÅÉ\"'(])")
+_ABBREV = re.compile(r"(?:\b\w\.){2,}$|\b(?:e\.g|i\.e|etc|vs|approx|no|nr|z\.B|bzw|ca|incl|Dr|Mr|Ms|Mrs)\.$")
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping abbreviations such as `e.g.` or `W.H.O.` whole."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        head = text[start : m.start()]
+        if _ABBREV.search(head):
+            continue
+        out.append(head.strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
