@@ -133,7 +133,7 @@ def words(name: str) -> list[str]:
     """`The UAV(s)` -> ['uav']; `wmaAutonomousLecturerInf` -> ['wma', 'autonomous', ...]."""
     name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
     tokens = re.findall(r"[\w&'()]+", fold(name).replace("-", " "))
-    out = [_singular(t.strip("()")) for t in tokens if t not in _DETERMINERS]
+    out = [_singular(t).strip("()") for t in tokens if t not in _DETERMINERS]
     return [t for t in out if t]
 
 
@@ -217,6 +217,7 @@ def subject_of(text: str) -> Subject | None:
         tokens = tokens[1:]
     subject: list[str] = []
     stop_index = len(tokens)
+    at_verb = False
     for i, token in enumerate(tokens):
         low = token.lower()
         if not subject:
@@ -228,10 +229,14 @@ def subject_of(text: str) -> Subject | None:
             continue
         if low in _AUX or low in _VERBS or low in _PREPOSITIONS or low.endswith("ly"):
             stop_index = i
+            at_verb = low not in _PREPOSITIONS
             break
-        if token[:1].islower() and subject[-1][:1].isupper() and not _is_role_word(low):
-            stop_index = i
-            break
+        if token[:1].islower() and subject[-1][:1].isupper() and not subject[-1].isupper():
+            plural_role = low.endswith("s") and _is_role_word(low)
+            nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+            if not (_singular(low) in _PERSON_WORDS or plural_role or nxt in _AUX):
+                stop_index = i
+                break
         if low.endswith("s") and len(low) > 3 and not _is_role_word(low) and not low.endswith(
             ("ss", "us", "is", "'s")
         ):
@@ -248,6 +253,9 @@ def subject_of(text: str) -> Subject | None:
         return None
     while len(subject) > 1 and re.fullmatch(r"[A-Z]", subject[-1]):
         subject.pop()  # "shop worker A": the letter names an instance, not a role
+    roles = [i for i, tok in enumerate(subject) if _is_role_word(tok.lower())]
+    if roles and not at_verb and not _is_role_word(subject[-1].lower()):
+        del subject[roles[-1] + 1 :]  # "databeheerder meldt": no verb lexicon for every language
     written = " ".join(subject).strip(" ,:;")
     normalised = tuple(w for w in words(written) if w not in _GENERIC_MODIFIERS) or tuple(
         words(written)
@@ -258,9 +266,11 @@ def subject_of(text: str) -> Subject | None:
 
 
 def _is_role_word(low: str) -> bool:
-    return _singular(low) in _PERSON_WORDS or (
-        bool(_PERSON_SUFFIX.search(_singular(low))) and _singular(low) not in _NOT_PERSON
-    )
+    word = _singular(low)
+    if word in _PERSON_WORDS:
+        return True
+    suffix = _PERSON_SUFFIX.search(word)
+    return bool(suffix) and suffix.start() >= 3 and word not in _NOT_PERSON
 
 
 def _is_passive(tokens: list[str]) -> bool:
@@ -365,11 +375,12 @@ def undeclared(subjects: list[tuple[Subject, int | None]], cast: Cast) -> list[t
         if machines:
             system = machines.most_common(1)[0][0]
             candidates = [(s, no) for s, no in candidates if s.words != system]
-    seen: list[tuple[str, ...]] = []
+    seen: set[tuple[str, ...]] = set()
     out: list[tuple[str, int | None]] = []
     for subject, no in candidates:
-        if any(same_party(subject.words, s) for s in seen):
+        key = tuple(words(subject.text))
+        if key in seen:
             continue
-        seen.append(subject.words)
+        seen.add(key)
         out.append((subject.text, no))
     return out

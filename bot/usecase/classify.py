@@ -18,7 +18,7 @@ EXCEPTION_WORDS = re.compile(
     r"timeout|no response|does not respond|no acknowledge?ment|offline|unreachable|"
     r"duplicat\w*|already|mismatch\w*|unauthori[sz]ed|forbidden|corrupt\w*|cancel\w*|"
     r"abort\w*|interrupt\w*|crash\w*|outage|lost|problem|exception|malformed|illegal|"
-    r"negative|non[- ]?numeric\w*|incomplete|unknown|empty|refuse[sd]?|refut\w*|"
+    r"negative|non[- ]?numer\w*|incomplete|unknown|empty|refuse[sd]?|refut\w*|"
     r"violat\w*|unsuccessful\w*|no internet|below|disconnect\w*|"
     # German, Dutch, Danish, French, Spanish
     r"ungültig\w*|falsch\w*|fehler\w*|fehlgeschlagen|unerlaubt\w*|abgebrochen|"
@@ -35,9 +35,11 @@ _NEGATED_STATE = re.compile(
     r"(?:\w+ly\s+)?(?:been\s+)?(?:exist\w*|have|has|match\w*|contain\w*|valid|present|"
     r"allowed|permitted|possible|supported|specified|provided|given|entered|selected|"
     r"received|found|correct|registered|authori[sz]ed|paid|accepted|recogni[sz]ed|"
-    r"available|reachable|responding|respond|confirm\w*|in\b)",
+    r"available|reachable|responding|respond|confirm\w*|in\b)|"
+    r"\b(?:did|has|have)(?:n't| not)\s+(?:\w+ly\s+)?\w+",
     re.IGNORECASE,
 )
+_NEGATION_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$", re.IGNORECASE)
 ALTERNATIVE_WORDS = re.compile(
     _W + r"(?:chooses?|choose to|selects?|opts?|prefers?|wants? to|wishes to|instead|"
     r"alternatively|optionally|rather than|decides? to|can choose|may choose|"
@@ -93,7 +95,11 @@ def classify(condition: str, handling: str, hint: str | None, label: str) -> tup
     """The extension's kind and a short note of the evidence that decided it."""
     if re.match(r"^(?:E|EF|Exc)[- ]?\d", label):
         return Kind.EXCEPTION, "label"
-    alt = ALTERNATIVE_WORDS.search(condition)
+    alt = next(
+        (m for m in ALTERNATIVE_WORDS.finditer(condition)
+         if not _NEGATION_BEFORE.search(condition[: m.start()])),
+        None,
+    )
     exc = EXCEPTION_WORDS.search(condition) or _NEGATED_STATE.search(condition)
     handled_as_failure = HANDLING_FAILURE.search(handling)
     if EMPTY_RESULT.search(condition) and not handled_as_failure:

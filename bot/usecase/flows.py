@@ -58,7 +58,20 @@ class _Node:
 
 
 def _usable(lines: list[Line]) -> list[Line]:
-    return [ln for ln in lines if not ln.text.startswith(">") and not _is_prompt(ln)]
+    """Lines that belong to the flow: no quotes, no template prompts (even multi-line ones)."""
+    out: list[Line] = []
+    in_prompt = False
+    for ln in lines:
+        text = ln.text.strip()
+        if in_prompt:
+            in_prompt = not text.endswith("_")
+            continue
+        if text.startswith("_") and not text.startswith("__") and not text.endswith("_"):
+            in_prompt = True
+            continue
+        if not text.startswith(">") and not _is_prompt(ln):
+            out.append(ln)
+    return out
 
 
 # ---------------------------------------------------------------- main flow
@@ -192,6 +205,8 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
     base_bullet = min((it.indent for it in listed), default=0)
     number_labels = [it.label for it in numbered if it.indent <= base_number + 1]
     counters = number_labels == [str(n) for n in range(1, len(number_labels) + 1)]
+    # "1 Input is negative" followed by "1a. System asks again": the number is the flow.
+    parents = set(number_labels) & {it.anchor for it in labelled}
 
     drafts: list[_Draft] = []
     current: _Draft | None = None
@@ -217,10 +232,12 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
         elif (
             item.kind is Label.NUMBER
             and not headed
-            and not labelled
+            and (not labelled or item.label in parents)
             and item.indent <= base_number + 1
         ):
-            anchor = _anchor_from_text(text) or (None if counters else item.label)
+            anchor = _anchor_from_text(text) or (
+                None if counters and item.label not in parents else item.label
+            )
             new = _Draft(item.label, anchor, text, line.no, item.label, item.indent)
         elif (
             item.kind is Label.NONE

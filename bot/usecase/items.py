@@ -38,7 +38,7 @@ class Item:
 
 _BULLET = re.compile(r"^([*+\-•·▪◦]|o(?=\s))\s+")
 _STEP = re.compile(
-    r"^(?:step|schritt|stap|etape|étape|paso|trin)\s*(\d+(?:\.\d+)*)\s*[.):\-–]?\s*(.*)$", re.I
+    r"^(?:step|schritt|stap|etape|étape|paso|trin)\s*(\d+(?:\.\d+)*)\s*[.):\-–]\s*(.*)$", re.I
 )
 _COCKBURN = re.compile(
     r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
@@ -59,7 +59,8 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
     if m:
         bullet = True
         text = text[m.end() :]
-    body = re.sub(r"^(\*\*|__)(.*?)(\*\*|__)", r"\2", text).strip()
+    body = re.sub(r"^(?:<[a-zA-Z][^>]*>\s*)+", "", text)
+    body = re.sub(r"^(\*\*|__)(.*?)(\*\*|__)", r"\2", body).strip()
     body = re.sub(r"^(?:\*\*|__)", "", body)
     for kind, pattern in (
         (Label.STEP, _STEP),

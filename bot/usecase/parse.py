@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.usecase import actors, adf, flows, jira_wiki
+from bot.usecase import actors, adf, classify, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.sections import SCENARIO, Field, segment
 from bot.usecase.synonyms import IGNORED, extension_hint
-from bot.usecase.text import Line, clean_inline, split_source
+from bot.usecase.text import Line, clean_inline, expand_html_tables, split_source
 
 
 class Markup(StrEnum):
@@ -69,7 +69,7 @@ def lines_of(text: str, markup: Markup) -> list[Line]:
             return split_source(text)
     if markup is Markup.JIRA:
         return jira_wiki.to_lines(text)
-    return split_source(text)
+    return expand_html_tables(split_source(text))
 
 
 def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:
@@ -193,11 +193,15 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
     for i, (block, title) in enumerate(described):
         if i == main_index:
             continue
-        lines = [Line(title, block.no)] + [
-            Line("   " + ln.text, ln.no, 3) for ln in block.lines if re.match(r"^\d+\.\s", ln.text)
-        ]
-        found = flows.extensions(lines, None)
-        exts.extend(e.model_copy(update={"ref": block.label.split()[-1]}) for e in found[:1])
+        steps, _ = flows.main_flow([ln for ln in block.lines if re.match(r"^\d+\.\s", ln.text)])
+        handling = " ".join(s.text for s in steps)
+        kind, evidence = classify.classify(title, handling, None, "")
+        end, resume_at = classify.outcome([title, *[s.text for s in steps]], kind)
+        exts.append(Extension(
+            ref=block.label.split()[-1], step=None, condition=title, kind=kind,
+            steps=tuple(steps), outcome=end, resume_at=resume_at, line=block.no,
+            evidence=evidence,
+        ))
     return main_steps, exts
 
 

@@ -86,7 +86,7 @@ class _Segmenter:
         if key == SCENARIO and self.scenario is not None and self.scenario.level < level:
             return
         cur = self.current
-        if key is None and cur.key in FLOW_KEYS and cur.level < level:
+        if key is None and cur.key not in (None, IGNORED, "title") and cur.level < level:
             # An unknown sub-heading inside a flow names one of its flows ("3.1 Retry").
             self.add(Line("## " + clean_inline(label), no))
             return

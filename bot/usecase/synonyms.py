@@ -33,7 +33,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "primary_actor": (
         "primary actor", "primary actors", "main actor", "initiating actor", "primaerakteur",
         "hauptakteur", "acteur principal", "actor principal", "primaire actor", "primaer aktoer",
-        "primary", "primaer akteur",
+        "primaer akteur",
     ),
     "actors": (
         "actor", "actors", "actors involved", "participating actors", "akteur", "akteure",
@@ -43,7 +43,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "secondary actor", "secondary actors", "supporting actor", "supporting actors",
         "other actors", "sekundaerakteur", "sekundaerakteure", "acteurs secondaires",
         "acteur secondaire", "actores secundarios", "actor secundario", "secundaire actoren",
-        "sekundaere aktoerer", "secondary",
+        "sekundaere aktoerer",
     ),
     "stakeholders": (
         "stakeholders", "stakeholders and interests", "stakeholder", "interessenten",
@@ -159,7 +159,7 @@ def section_key(label: str, prefix_ok: bool = True) -> str | None:
         return None
     if prefix_ok:
         for syn in _BY_LENGTH:
-            if len(syn) >= 5 and (bare.startswith(syn + " ")) and len(bare.split()) <= 8:
+            if " " in syn and bare.startswith(syn + " ") and len(bare.split()) <= 8:
                 return _LOOKUP[syn]
     if len(bare) >= 10:
         close = difflib.get_close_matches(bare, _BY_LENGTH, n=1, cutoff=0.88)

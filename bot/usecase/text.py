@@ -111,3 +111,32 @@ def sentences(text: str) -> list[str]:
         start = m.end()
     out.append(text[start:].strip())
     return [s for s in out if s]
+
+
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.IGNORECASE | re.DOTALL)
+_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def expand_html_tables(lines: list[Line]) -> list[Line]:
+    """HTML `<table>`s as pipe-table rows, so one table reader serves both forms."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if "<table" not in line.text.lower():
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and "</table" not in lines[j].text.lower():
+            j += 1
+        block = "\n".join(ln.text for ln in lines[i : min(j, len(lines) - 1) + 1])
+        before, _, rest = block.partition("<table")
+        if before.strip():
+            out.append(Line(before, line.no, line.indent))
+        for row in _ROW.findall(rest):
+            cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _CELL.findall(row)]
+            if cells:
+                out.append(Line("| " + " | ".join(cells) + " |", line.no))
+        i = j + 1
+    return out
