@@ -17,6 +17,10 @@ _DETERMINERS = {
     "de", "het", "een", "le", "la", "les", "l", "un", "une", "el", "los", "las", "una",
     "det", "en", "et",
 }
+_ENGLISH_DETERMINERS = {
+    "the", "a", "an", "each", "every", "all", "any", "another", "other", "its", "their", "his",
+    "her", "our", "my", "your", "this", "that", "these", "those", "some", "both",
+}
 _GENERIC_MODIFIERS = {
     "current", "original", "new", "same", "selected", "given", "specific", "respective",
     "relevant", "first", "second", "third", "last", "next", "previous", "remaining", "multiple",
@@ -152,7 +156,10 @@ def split_names(values: list[str]) -> list[str]:
     for raw in values:
         text = clean_inline(raw)
         text = re.sub(r"^(?:[-*•·o]\s+|\d+[.)]\s+)", "", text).strip()
-        text = re.sub(r"^(?:human|humans|system|systems|people|external)\s*:\s*", "", text, flags=re.I)
+        text = re.sub(
+            r"^(?:human|humans|system|systems|people|external|primary|secondary|supporting)"
+            r"(?: actors?)?\s*:\s*", "", text, flags=re.I,
+        )
         if not text or text.endswith(":") or re.fullmatch(r"(?:none|n/?a|-+)\.?", text, re.I):
             continue
         parts = _top_level_split(text)
@@ -213,7 +220,12 @@ def subject_of(text: str) -> Subject | None:
             continue
         break
     tokens = _TOKEN.findall(sentence)
+    foreign = False
+    if tokens and re.match(r"(?i)^(?:l|d)['’]\w", tokens[0]):
+        tokens[0] = tokens[0][2:]
+        foreign = True
     while tokens and tokens[0].lower() in _DETERMINERS:
+        foreign = foreign or tokens[0].lower() not in _ENGLISH_DETERMINERS
         tokens = tokens[1:]
     subject: list[str] = []
     stop_index = len(tokens)
@@ -236,17 +248,22 @@ def subject_of(text: str) -> Subject | None:
             nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
             if not (_singular(low) in _PERSON_WORDS or plural_role or nxt in _AUX):
                 stop_index = i
+                at_verb = True
                 break
         if low.endswith("s") and len(low) > 3 and not _is_role_word(low) and not low.endswith(
             ("ss", "us", "is", "'s")
         ):
             stop_index = i
+            at_verb = True
             break
         if low.endswith("ed") and len(low) > 4:
             stop_index = i
+            at_verb = True
             break
-        if len(subject) >= 4:
+        if len(subject) >= 4 or (foreign and not token[:1].isupper()):
+            # Romance and Germanic articles come before a one-word noun: "el sistema valida".
             stop_index = i
+            at_verb = True
             break
         subject.append(token)
     if _is_passive(tokens[stop_index : stop_index + 8]):
@@ -256,6 +273,9 @@ def subject_of(text: str) -> Subject | None:
     roles = [i for i, tok in enumerate(subject) if _is_role_word(tok.lower())]
     if roles and not at_verb and not _is_role_word(subject[-1].lower()):
         del subject[roles[-1] + 1 :]  # "databeheerder meldt": no verb lexicon for every language
+        at_verb = True
+    if not at_verb and not any(_verbish(t) for t in tokens[stop_index : stop_index + 8]):
+        return None  # "Wrong PIN at step 7": a condition, nobody acts
     written = " ".join(subject).strip(" ,:;")
     normalised = tuple(w for w in words(written) if w not in _GENERIC_MODIFIERS) or tuple(
         words(written)
@@ -263,6 +283,13 @@ def subject_of(text: str) -> Subject | None:
     if not normalised or normalised[-1] in _NOT_ACTORS or normalised[0] in _PRONOUNS:
         return None
     return Subject(written, normalised)
+
+
+def _verbish(token: str) -> bool:
+    low = token.lower()
+    return low in _AUX or low in _VERBS or (
+        token[:1].islower() and len(low) > 3 and low.endswith(("s", "ed")) and not low.endswith("ss")
+    )
 
 
 def _is_role_word(low: str) -> bool:

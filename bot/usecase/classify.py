@@ -80,7 +80,7 @@ RESUME = re.compile(
     re.IGNORECASE,
 )
 STEP_MENTION = re.compile(
-    r"\b(?:in|at|after|during|from|on|of|tbv|bei|dans|en)\s+(?:the\s+)?"
+    r"\b(?:in|at|after|during|from|on|of|tbv|bei|dans|en|im|à)\s+(?:the\s+|el\s+|la\s+|l'|le\s+)?"
     r"(?:steps?|schritt|stap|étape|paso|trin)\s+(\d+(?:\.\d+)*)",
     re.IGNORECASE,
 )

@@ -206,12 +206,18 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
     number_labels = [it.label for it in numbered if it.indent <= base_number + 1]
     counters = number_labels == [str(n) for n in range(1, len(number_labels) + 1)]
     # "1 Input is negative" followed by "1a. System asks again": the number is the flow.
-    parents = set(number_labels) & {it.anchor for it in labelled}
+    parents: set[int] = set()
+    labelled_kinds = (Label.COCKBURN, Label.RUP, Label.NUMBER)
+    for i, item in enumerate(items):
+        if item.kind is Label.NUMBER:
+            following = next((it for it in items[i + 1 :] if it.kind in labelled_kinds), None)
+            if following is not None and following.anchor == item.label:
+                parents.add(i)
 
     drafts: list[_Draft] = []
     current: _Draft | None = None
     blank_before = False
-    for item in items:
+    for index, item in enumerate(items):
         line = item.line
         if line.blank:
             blank_before = True
@@ -232,11 +238,11 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
         elif (
             item.kind is Label.NUMBER
             and not headed
-            and (not labelled or item.label in parents)
+            and (not labelled or index in parents)
             and item.indent <= base_number + 1
         ):
             anchor = _anchor_from_text(text) or (
-                None if counters and item.label not in parents else item.label
+                None if counters and index not in parents else item.label
             )
             new = _Draft(item.label, anchor, text, line.no, item.label, item.indent)
         elif (

@@ -146,7 +146,9 @@ def _title(reader: _Reader, fields: list[Field]) -> str | None:
         if ":" in label and label.split(":", 1)[1].strip():
             return label.split(":", 1)[1].strip()
         vals = _values(f)
-        if vals and not re.match(r"(?i)use ?case\b", label) and len(vals[0]) < 200:
+        if vals and len(vals[0]) < 200 and (
+            not re.match(r"(?i)use ?case\b", label) or f.level == 7
+        ):
             return vals[0]
         rest = re.sub(r"(?i)^use ?case(?: specification| name)?\s*[:\-]?\s*", "", label).strip()
         if rest:
@@ -164,7 +166,12 @@ def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
         first = re.split(r"(?<=[a-z])\.\s", primary_names[0])[0] if len(primary_names) == 1 else None
         primary = first or "; ".join(primary_names)
         return primary, secondary
-    listed = actors.split_names(reader.values("actors"))
+    values = reader.values("actors")
+    marked = [v for v in values if re.match(r"(?i)\s*(?:primary|main)(?: actors?)?\s*:", v)]
+    if marked:
+        rest = [v for v in values if v not in marked]
+        return "; ".join(actors.split_names(marked)), secondary or actors.split_names(rest)
+    listed = actors.split_names(values)
     if listed:
         return listed[0], secondary or listed[1:]
     return None, secondary
