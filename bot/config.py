@@ -22,9 +22,20 @@ from bot.usecase.model import Severity
 
 DEFAULT_CONFIG = Path("config/usecase-bot.toml")
 SECTION_KEYS = (
-    "title", "goal", "scope", "level", "primary_actor", "secondary_actors", "stakeholders",
-    "preconditions", "trigger", "main_flow", "extensions", "success_guarantee",
-    "postconditions", "minimal_guarantee",
+    "title",
+    "goal",
+    "scope",
+    "level",
+    "primary_actor",
+    "secondary_actors",
+    "stakeholders",
+    "preconditions",
+    "trigger",
+    "main_flow",
+    "extensions",
+    "success_guarantee",
+    "postconditions",
+    "minimal_guarantee",
 )
 
 

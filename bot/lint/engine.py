@@ -36,10 +36,8 @@ _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2, Severity.OFF
 
 def lint_use_case(uc: UseCase, problem: str | None, policy: LintPolicy) -> LintResult:
     findings: list[Finding] = []
-    if problem is not None:
-        names = ["unparseable"]
-    else:
-        names = [n for n in RULES if n != "unparseable"]
+    # Text that is no use case gets one clear finding, not a pile of consequences.
+    names = ["unparseable"] if problem is not None else [n for n in RULES if n != "unparseable"]
     ctx = LintContext(required_sections=policy.required_sections)
     for name in names:
         severity = policy.severity(name)
@@ -56,6 +54,8 @@ def lint_use_case(uc: UseCase, problem: str | None, policy: LintPolicy) -> LintR
     return LintResult(uc, tuple(findings))
 
 
-def lint_text(text: str, markup: Markup = Markup.AUTO, policy: LintPolicy | None = None) -> LintResult:
+def lint_text(
+    text: str, markup: Markup = Markup.AUTO, policy: LintPolicy | None = None
+) -> LintResult:
     parsed = parse(text, markup)
     return lint_use_case(parsed.use_case, parsed.problem, policy or LintPolicy())

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from bot.lint.engine import LintResult
+from bot.lint.registry import RULES
 from bot.usecase.model import Severity
 
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -35,6 +36,7 @@ def as_text(results: Sequence[tuple[str, LintResult]]) -> str:
         for f in result.findings:
             where = f"{path}:{f.line}" if f.line else path
             out.append(f"{where}: {f.severity.value}: {f.message} [{f.rule}]")
+            out.append(f"    fix: {RULES[f.rule].advice}")
     errors = sum(1 for _, r in results for f in r.findings if f.severity is Severity.ERROR)
     warnings = sum(1 for _, r in results for f in r.findings if f.severity is Severity.WARNING)
     out.append(f"{len(results)} file(s), {errors} error(s), {warnings} warning(s)")

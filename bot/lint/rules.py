@@ -93,9 +93,11 @@ def _unused_actor(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
     for name in uc.secondary_actors:
         wanted = actors.words(name)
         if wanted and not (set(wanted) & flow_words):
-            yield f"Supporting actor '{name}' never appears in a flow.", uc.sections.get(
-                "secondary_actors"
-            ), name
+            yield (
+                f"Supporting actor '{name}' never appears in a flow.",
+                uc.sections.get("secondary_actors"),
+                name,
+            )
 
 
 def _step_ids(uc: UseCase) -> set[str]:
@@ -128,7 +130,8 @@ def _dangling_extension_ref(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
         if ext.step and not _exists(ext.step, ids):
             subject = ext.ref if re.search(r"[a-z]", ext.ref) else ext.step
             yield (
-                f"Extension {ext.ref} refers to step {ext.step}, which the main flow does not have.",
+                f"Extension {ext.ref} refers to step {ext.step}, "
+                "which the main flow does not have.",
                 ext.line,
                 subject,
             )
@@ -210,7 +213,7 @@ _PLACEHOLDER = re.compile(
     "Replace the placeholder with the real content, or remove the section.",
 )
 def _placeholder_text(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
-    texts = [(uc.primary_actor or "", None), (uc.title or "", None)]
+    texts: list[tuple[str, int | None]] = [(uc.primary_actor or "", None), (uc.title or "", None)]
     texts += [(s.text, s.line) for s in uc.main_flow]
     texts += [(e.condition, e.line) for e in uc.extensions]
     for text, line in texts:

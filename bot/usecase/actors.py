@@ -7,116 +7,30 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.usecase.lexicon import (
+    AUX,
+    CLAUSE_STARTERS,
+    DETERMINERS,
+    ENGLISH_DETERMINERS,
+    GENERIC_MODIFIERS,
+    GENERIC_ROLES,
+    IRREGULAR_PARTICIPLES,
+    NOT_PERSON,
+    PASSIVE_AUX,
+    PERSON_WORDS,
+    PREPOSITIONS,
+    PRONOUNS,
+    SYSTEM_WORDS,
+    VERBS,
+)
 from bot.usecase.synonyms import _fold
 from bot.usecase.text import clean_inline
 
-_DETERMINERS = {
-    "the", "a", "an", "each", "every", "all", "any", "another", "other", "its", "their", "his",
-    "her", "our", "my", "your", "this", "that", "these", "those", "some", "both",
-    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer",
-    "de", "het", "een", "le", "la", "les", "l", "un", "une", "el", "los", "las", "una",
-    "det", "en", "et",
-}
-_ENGLISH_DETERMINERS = {
-    "the", "a", "an", "each", "every", "all", "any", "another", "other", "its", "their", "his",
-    "her", "our", "my", "your", "this", "that", "these", "those", "some", "both",
-}
-_GENERIC_MODIFIERS = {
-    "current", "original", "new", "same", "selected", "given", "specific", "respective",
-    "relevant", "first", "second", "third", "last", "next", "previous", "remaining", "multiple",
-    "several", "one", "two", "human", "end", "main", "primary", "logged", "registered",
-}
 # Words that name whoever uses the system: they refer to the declared primary actor.
-_GENERIC_ROLES = {
-    "user", "actor", "operator", "person", "human", "benutzer", "nutzer", "anwender",
-    "utilisateur", "usuario", "gebruiker", "bruger", "people",
-}
-_SYSTEM_WORDS = {
-    "system", "systemet", "systeem", "systeme", "sistema", "application", "app",
-    "applikation", "applikationen", "anwendung", "program", "programmet", "programm",
-    "software", "platform", "website", "site", "tool", "bot", "backend", "frontend", "ui",
-    "interface", "server", "service", "webapp", "portal",
-}
-_PRONOUNS = {
-    "i", "you", "we", "he", "she", "it", "they", "this", "that", "these", "those", "there",
-    "er", "sie", "es", "wir", "ich", "hij", "zij", "ze", "wij", "il", "elle", "ils", "elles",
-    "on", "nous", "han", "hun", "de", "vi", "jeg", "who", "which", "what", "one", "someone",
-}
 _NOT_ACTORS = {"use", "step", "steps", "scenario", "process", "processen", "flow", "case"}
-_AUX = {
-    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "can", "could",
-    "will", "would", "shall", "should", "may", "might", "must", "does", "do", "did", "gets",
-    "get", "got", "becomes", "become", "wird", "werden", "ist", "sind", "hat", "haben", "kann",
-    "können", "muss", "soll", "wordt", "worden", "heeft", "hebben", "kan", "moet", "zal",
-    "bliver", "blev", "er", "har", "skal", "est", "sont", "peut", "doit", "es", "son",
-    "puede", "debe", "ha", "not", "also", "then", "now", "only", "still",
-}
-_PASSIVE_AUX = {
-    "is", "are", "was", "were", "be", "been", "being", "gets", "get", "got", "becomes",
-    "wird", "werden", "wurde", "wurden", "wordt", "worden", "werd", "bliver", "blev",
-}
-_IRREGULAR_PARTICIPLES = {
-    "sent", "shown", "paid", "set", "made", "given", "taken", "done", "found", "held", "kept",
-    "put", "read", "run", "seen", "told", "written", "known", "built", "bought", "brought",
-    "chosen", "drawn", "driven", "left", "lost", "met", "sold", "thrown", "won", "begun",
-}
-_PREPOSITIONS = {
-    "of", "from", "in", "on", "with", "for", "at", "by", "to", "inside", "within", "via",
-    "into", "onto", "about", "under", "over", "through", "and", "or", "who", "which", "that",
-    "tasked", "und", "en", "og", "et", "y", "van", "von", "af", "du", "del",
-}
-_CLAUSE_STARTERS = {
-    "in", "if", "when", "once", "after", "before", "instead", "at", "on", "during", "for",
-    "depending", "while", "until", "unless", "as", "prior", "upon", "whenever", "where",
-    "optionally", "otherwise", "since", "because", "given", "wenn", "falls", "nachdem",
-    "sobald", "si", "lorsque", "cuando", "hvis", "når", "indien", "zodra", "als", "by",
-    "following", "using", "with", "from", "within", "throughout",
-}
+_COPULAS = {"is", "are", "was", "were", "ist", "sind", "war", "est", "sont", "es", "son", "er"}
 _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also", "so", "dann"}
-_VERBS = {
-    "choose", "enter", "enters", "select", "click", "open", "press", "type", "request",
-    "provide", "submit", "confirm", "send", "receive", "arrive", "check", "view", "go",
-    "create", "add", "delete", "remove", "update", "edit", "save", "log", "login", "sign",
-    "register", "registers", "orders", "delivers", "monitors", "triggers", "answers",
-    "offers", "prefers", "considers", "gathers", "covers", "renders", "filters", "enters",
-    "perform", "fly", "plan", "execute", "use", "attempt", "start", "stop", "return",
-    "navigate", "search", "fill", "upload", "download", "approve", "reject", "accept",
-    "review", "inspect", "generate", "obtain", "capture", "want", "need", "fails", "fail",
-    "reaches", "reach", "lands", "land", "pays", "pay", "calls", "call", "signs", "ships",
-    "issues", "issue", "detects", "detect", "gives", "give", "decides", "decide", "write",
-    "read", "ask", "asks", "make", "take", "see", "cancels", "cancel", "continues",
-    "continue", "informs", "inform", "shows", "show", "displays", "display", "leases",
-    "mark", "marks", "waits", "wait", "refutes", "refute", "understand", "complete",
-    "completes", "repeat", "dynamically", "immediately", "automatically", "manually",
-}
-_PERSON_WORDS = {
-    "user", "customer", "client", "admin", "administrator", "guest", "visitor", "member",
-    "student", "teacher", "lecturer", "tutor", "librarian", "manager", "employee", "staff",
-    "clerk", "cashier", "buyer", "seller", "vendor", "supplier", "owner", "operator",
-    "commander", "dispatcher", "analyst", "statistician", "doctor", "nurse", "patient",
-    "physician", "technician", "engineer", "developer", "tester", "reviewer", "author",
-    "moderator", "officer", "agent", "representative", "applicant", "citizen", "passenger",
-    "driver", "traveller", "traveler", "shopper", "subscriber", "player", "police",
-    "firefighter", "responder", "crew", "person", "people", "requester", "recipient",
-    "caller", "accountant", "auditor", "approver", "database", "bank", "terminal", "gateway",
-    "registry", "actor", "kunde", "nutzer", "benutzer", "studierende", "dozent", "lehrer",
-    "mitarbeiter", "gebruiker", "klant", "medewerker", "beheerder", "bruger", "studerende",
-    "medarbejder", "utilisateur", "etudiant", "usuario", "cliente", "estudiante", "lender",
-    "borrower", "pilot",
-}
 _PERSON_SUFFIX = re.compile(r"(?:er|or|ist|ian|eer|ee|ant|ende|aar|eur|euse|ienne)$")
-_NOT_PERSON = {
-    "computer", "timer", "printer", "scanner", "folder", "header", "footer", "order", "number",
-    "filter", "letter", "parameter", "container", "layer", "buffer", "register", "cluster",
-    "answer", "paper", "water", "center", "centre", "counter", "trigger", "identifier",
-    "marker", "router", "controller", "handler", "listener", "browser", "monitor", "sensor",
-    "processor", "cursor", "vector", "error", "factor", "indicator", "selector", "calculator",
-    "generator", "editor", "door", "floor", "color", "colour", "power", "mirror", "other",
-    "meter", "poster", "cover", "corner", "border", "river", "shelter", "never", "together",
-    "either", "neither", "whether", "however", "after", "under", "over", "super", "user's",
-    "ember", "november", "december", "summer", "winter", "chapter", "question", "amount",
-    "restaurant", "assistant", "constant", "variant", "tenant", "element",
-}
 
 
 def fold(text: str) -> str:
@@ -137,7 +51,7 @@ def words(name: str) -> list[str]:
     """`The UAV(s)` -> ['uav']; `wmaAutonomousLecturerInf` -> ['wma', 'autonomous', ...]."""
     name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
     tokens = re.findall(r"[\w&'()]+", fold(name).replace("-", " "))
-    out = [_singular(t).strip("()") for t in tokens if t not in _DETERMINERS]
+    out = [_singular(t).strip("()") for t in tokens if t not in DETERMINERS]
     return [t for t in out if t]
 
 
@@ -158,7 +72,10 @@ def split_names(values: list[str]) -> list[str]:
         text = re.sub(r"^(?:[-*•·o]\s+|\d+[.)]\s+)", "", text).strip()
         text = re.sub(
             r"^(?:human|humans|system|systems|people|external|primary|secondary|supporting)"
-            r"(?: actors?)?\s*:\s*", "", text, flags=re.I,
+            r"(?: actors?)?\s*:\s*",
+            "",
+            text,
+            flags=re.I,
         )
         if not text or text.endswith(":") or re.fullmatch(r"(?:none|n/?a|-+)\.?", text, re.I):
             continue
@@ -213,7 +130,7 @@ def subject_of(text: str) -> Subject | None:
         if first in _LEADING_FILLERS:
             sentence = sentence.split(" ", 1)[1] if " " in sentence else ""
             continue
-        if first in _CLAUSE_STARTERS:
+        if first in CLAUSE_STARTERS:
             if "," not in sentence:
                 return None
             sentence = sentence.split(",", 1)[1].strip()
@@ -224,8 +141,8 @@ def subject_of(text: str) -> Subject | None:
     if tokens and re.match(r"(?i)^(?:l|d)['’]\w", tokens[0]):
         tokens[0] = tokens[0][2:]
         foreign = True
-    while tokens and tokens[0].lower() in _DETERMINERS:
-        foreign = foreign or tokens[0].lower() not in _ENGLISH_DETERMINERS
+    while tokens and tokens[0].lower() in DETERMINERS:
+        foreign = foreign or tokens[0].lower() not in ENGLISH_DETERMINERS
         tokens = tokens[1:]
     subject: list[str] = []
     stop_index = len(tokens)
@@ -233,25 +150,28 @@ def subject_of(text: str) -> Subject | None:
     for i, token in enumerate(tokens):
         low = token.lower()
         if not subject:
-            if low in _PRONOUNS or not re.match(r"[\w]", token):
+            if low in PRONOUNS or not re.match(r"[\w]", token):
                 return None
-            if low in _VERBS or low in _AUX or low in _CLAUSE_STARTERS:
+            if low in VERBS or low in AUX or low in CLAUSE_STARTERS:
                 return None
             subject.append(token)
             continue
-        if low in _AUX or low in _VERBS or low in _PREPOSITIONS or low.endswith("ly"):
+        if low in AUX or low in VERBS or low in PREPOSITIONS or low.endswith("ly"):
             stop_index = i
-            at_verb = low not in _PREPOSITIONS
+            at_verb = low not in PREPOSITIONS
             break
         if token[:1].islower() and subject[-1][:1].isupper() and not subject[-1].isupper():
             plural_role = low.endswith("s") and _is_role_word(low)
             nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
-            if not (_singular(low) in _PERSON_WORDS or plural_role or nxt in _AUX):
+            if not (_singular(low) in PERSON_WORDS or plural_role or nxt in AUX):
                 stop_index = i
                 at_verb = True
                 break
-        if low.endswith("s") and len(low) > 3 and not _is_role_word(low) and not low.endswith(
-            ("ss", "us", "is", "'s")
+        if (
+            low.endswith("s")
+            and len(low) > 3
+            and not _is_role_word(low)
+            and not low.endswith(("ss", "us", "is", "'s"))
         ):
             stop_index = i
             at_verb = True
@@ -268,6 +188,8 @@ def subject_of(text: str) -> Subject | None:
         subject.append(token)
     if _is_passive(tokens[stop_index : stop_index + 8]):
         return None
+    if stop_index < len(tokens) and tokens[stop_index].lower() in _COPULAS:
+        return None  # "The PIN is wrong": a state, nobody acts
     while len(subject) > 1 and re.fullmatch(r"[A-Z]", subject[-1]):
         subject.pop()  # "shop worker A": the letter names an instance, not a role
     roles = [i for i, tok in enumerate(subject) if _is_role_word(tok.lower())]
@@ -277,42 +199,51 @@ def subject_of(text: str) -> Subject | None:
     if not at_verb and not any(_verbish(t) for t in tokens[stop_index : stop_index + 8]):
         return None  # "Wrong PIN at step 7": a condition, nobody acts
     written = " ".join(subject).strip(" ,:;")
-    normalised = tuple(w for w in words(written) if w not in _GENERIC_MODIFIERS) or tuple(
+    normalised = tuple(w for w in words(written) if w not in GENERIC_MODIFIERS) or tuple(
         words(written)
     )
-    if not normalised or normalised[-1] in _NOT_ACTORS or normalised[0] in _PRONOUNS:
+    if not normalised or normalised[-1] in _NOT_ACTORS or normalised[0] in PRONOUNS:
         return None
     return Subject(written, normalised)
 
 
 def _verbish(token: str) -> bool:
     low = token.lower()
-    return low in _AUX or low in _VERBS or (
-        token[:1].islower() and len(low) > 3 and low.endswith(("s", "ed")) and not low.endswith("ss")
+    return (
+        low in AUX
+        or low in VERBS
+        or (
+            token[:1].islower()
+            and len(low) > 3
+            and low.endswith(("s", "ed"))
+            and not low.endswith("ss")
+        )
     )
 
 
 def _is_role_word(low: str) -> bool:
     word = _singular(low)
-    if word in _PERSON_WORDS:
+    if word in PERSON_WORDS:
         return True
     suffix = _PERSON_SUFFIX.search(word)
-    return bool(suffix) and suffix.start() >= 3 and word not in _NOT_PERSON
+    return suffix is not None and suffix.start() >= 3 and word not in NOT_PERSON
 
 
 def _is_passive(tokens: list[str]) -> bool:
     for i, token in enumerate(tokens):
         low = token.lower()
-        if low in _PASSIVE_AUX:
+        if low in PASSIVE_AUX:
             for nxt in tokens[i + 1 : i + 4]:
                 n = nxt.lower()
                 if n.endswith("ly") or n in ("not", "also", "then", "being", "been", "now"):
                     continue
-                return n.endswith(("ed", "en")) or n in _IRREGULAR_PARTICIPLES or (
-                    n.startswith("ge") and n.endswith("t")
+                return (
+                    n.endswith(("ed", "en"))
+                    or n in IRREGULAR_PARTICIPLES
+                    or (n.startswith("ge") and n.endswith("t"))
                 )
             return False
-        if low in _VERBS or (low.endswith("s") and i == 0):
+        if low in VERBS or (low.endswith("s") and i == 0):
             return False
     return False
 
@@ -358,13 +289,13 @@ def is_product_name(text: str) -> bool:
 
 
 def is_system(words_: tuple[str, ...], scope: tuple[str, ...]) -> bool:
-    if words_[-1] in _SYSTEM_WORDS or any(w in _SYSTEM_WORDS for w in words_[:1]):
+    if words_[-1] in SYSTEM_WORDS or any(w in SYSTEM_WORDS for w in words_[:1]):
         return True
     return bool(scope) and (set(words_) <= set(scope))
 
 
 def is_generic_role(words_: tuple[str, ...]) -> bool:
-    return all(w in _GENERIC_ROLES or w in _GENERIC_MODIFIERS for w in words_)
+    return all(w in GENERIC_ROLES or w in GENERIC_MODIFIERS for w in words_)
 
 
 @dataclass(frozen=True)
@@ -378,7 +309,9 @@ class Cast:
     product_names_in_text: bool
 
 
-def undeclared(subjects: list[tuple[Subject, int | None]], cast: Cast) -> list[tuple[str, int | None]]:
+def undeclared(
+    subjects: list[tuple[Subject, int | None]], cast: Cast
+) -> list[tuple[str, int | None]]:
     """Subjects that act but are neither declared, the system, nor a generic word for the user."""
     candidates: list[tuple[Subject, int | None]] = []
     system_found = cast.product_names_in_text

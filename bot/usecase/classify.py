@@ -96,8 +96,11 @@ def classify(condition: str, handling: str, hint: str | None, label: str) -> tup
     if re.match(r"^(?:E|EF|Exc)[- ]?\d", label):
         return Kind.EXCEPTION, "label"
     alt = next(
-        (m for m in ALTERNATIVE_WORDS.finditer(condition)
-         if not _NEGATION_BEFORE.search(condition[: m.start()])),
+        (
+            m
+            for m in ALTERNATIVE_WORDS.finditer(condition)
+            if not _NEGATION_BEFORE.search(condition[: m.start()])
+        ),
         None,
     )
     exc = EXCEPTION_WORDS.search(condition) or _NEGATED_STATE.search(condition)

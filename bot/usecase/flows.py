@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -82,17 +83,16 @@ def main_flow(lines: list[Line]) -> tuple[list[Step], list[tuple[str, int | None
     lines = [ln for ln in _usable(lines) if not ln.text.startswith("## ")]
     items = [read_item(ln) for ln in lines]
     top = _top_level(items)
-    if top is None:
-        steps = _prose_steps(lines)
-    else:
-        steps = _list_steps(items, top)
+    steps = _prose_steps(lines) if top is None else _list_steps(items, top)
     refs = [(m.group(1), s.line) for s in steps for m in classify.RESUME.finditer(s.text)]
     return steps, refs
 
 
 def _top_level(items: list[Item]) -> set[int] | None:
     """Indices of the items that are top-level steps, or None for a prose flow."""
-    step_prefixed = {i for i, it in enumerate(items) if it.kind is Label.STEP and "." not in it.label}
+    step_prefixed = {
+        i for i, it in enumerate(items) if it.kind is Label.STEP and "." not in it.label
+    }
     if step_prefixed:
         return step_prefixed
     numbered = [i for i, it in enumerate(items) if it.kind is Label.NUMBER]
@@ -117,8 +117,10 @@ def _list_steps(items: list[Item], top: set[int]) -> list[Step]:
             if not _TERMINATOR.match(item.text):
                 nodes[-1].extra.append(item.text)
     numbers = [n.item.label for n in nodes]
-    renumber = not numbers or not all(lbl.isdigit() for lbl in numbers) or any(
-        int(b) <= int(a) for a, b in zip(numbers, numbers[1:], strict=False)
+    renumber = (
+        not numbers
+        or not all(lbl.isdigit() for lbl in numbers)
+        or any(int(b) <= int(a) for a, b in itertools.pairwise(numbers))
     )
     steps = []
     for index, node in enumerate(nodes, 1):
@@ -126,9 +128,10 @@ def _list_steps(items: list[Item], top: set[int]) -> list[Step]:
         sid = str(index) if renumber else written
         subs = [s for s in node.sub_ids if s != sid]
         if renumber and written:
-            subs = [f"{sid}{s[len(written):]}" if s.startswith(written + ".") else s for s in subs]
-        steps.append(Step(id=sid, text=node.full_text(), line=node.item.line.no,
-                          sub_ids=tuple(subs)))
+            subs = [f"{sid}{s[len(written) :]}" if s.startswith(written + ".") else s for s in subs]
+        steps.append(
+            Step(id=sid, text=node.full_text(), line=node.item.line.no, sub_ids=tuple(subs))
+        )
     return steps
 
 
@@ -227,14 +230,23 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
         if line.text.startswith("## "):
             title = clean_inline(line.text[3:])
             label = re.match(r"^(\d+(?:\.\d+)*|[A-Z]{1,3}\d+)\b", title)
-            new = _Draft(label.group(1) if label else "", _anchor_from_text(title), title,
-                         line.no, label.group(1) if label else "", line.indent, from_heading=True)
+            new = _Draft(
+                label.group(1) if label else "",
+                _anchor_from_text(title),
+                title,
+                line.no,
+                label.group(1) if label else "",
+                line.indent,
+                from_heading=True,
+            )
         elif item.kind is Label.COCKBURN and not (
             current is not None and current.label.isdigit() and item.anchor == current.label
         ):
             new = _Draft(item.label, item.anchor, text, line.no, item.label, item.indent)
         elif item.kind is Label.RUP:
-            new = _Draft(item.label, _anchor_from_text(text), text, line.no, item.label, item.indent)
+            new = _Draft(
+                item.label, _anchor_from_text(text), text, line.no, item.label, item.indent
+            )
         elif (
             item.kind is Label.NUMBER
             and not headed
@@ -290,8 +302,10 @@ def _attach(draft: _Draft, item: Item) -> None:
     else:
         draft.notes.append(text)
     last = draft.texts()[-1]
-    if classify.RESUME.search(last) or _TERMINATOR.match(last) or re.search(
-        r"use case (?:ends|resumes|terminates)", last, re.IGNORECASE
+    if (
+        classify.RESUME.search(last)
+        or _TERMINATOR.match(last)
+        or re.search(r"use case (?:ends|resumes|terminates)", last, re.IGNORECASE)
     ):
         draft.ended = True
 
@@ -304,8 +318,15 @@ def _finish(draft: _Draft, index: int, hint: str | None) -> Extension:
     ref = draft.ref or draft.anchor or str(index)
     steps = tuple(Step(id=sid, text=text, line=no) for sid, text, no in draft.steps)
     return Extension(
-        ref=ref, step=draft.anchor, condition=condition, kind=kind, steps=steps, outcome=end,
-        resume_at=resume_at, line=draft.line, evidence=evidence,
+        ref=ref,
+        step=draft.anchor,
+        condition=condition,
+        kind=kind,
+        steps=steps,
+        outcome=end,
+        resume_at=resume_at,
+        line=draft.line,
+        evidence=evidence,
     )
 
 

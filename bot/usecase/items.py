@@ -84,6 +84,7 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
     if bare_numbers:
         hit = _BARE_NUMBER.match(body)
         if hit:
-            return Item(Label.NUMBER, hit.group(1), clean_inline(hit.group(2)), line.indent,
-                        bullet, line)
+            return Item(
+                Label.NUMBER, hit.group(1), clean_inline(hit.group(2)), line.indent, bullet, line
+            )
     return Item(Label.NONE, "", clean_inline(body), line.indent, bullet, line)

@@ -146,8 +146,10 @@ def _title(reader: _Reader, fields: list[Field]) -> str | None:
         if ":" in label and label.split(":", 1)[1].strip():
             return label.split(":", 1)[1].strip()
         vals = _values(f)
-        if vals and len(vals[0]) < 200 and (
-            not re.match(r"(?i)use ?case\b", label) or f.level == 7
+        if (
+            vals
+            and len(vals[0]) < 200
+            and (not re.match(r"(?i)use ?case\b", label) or f.level == 7)
         ):
             return vals[0]
         rest = re.sub(r"(?i)^use ?case(?: specification| name)?\s*[:\-]?\s*", "", label).strip()
@@ -163,7 +165,9 @@ def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
     primary_names = actors.split_names(reader.values("primary_actor"))
     secondary = actors.split_names(reader.values("secondary_actors"))
     if primary_names:
-        first = re.split(r"(?<=[a-z])\.\s", primary_names[0])[0] if len(primary_names) == 1 else None
+        first = (
+            re.split(r"(?<=[a-z])\.\s", primary_names[0])[0] if len(primary_names) == 1 else None
+        )
         primary = first or "; ".join(primary_names)
         return primary, secondary
     values = reader.values("actors")
@@ -185,8 +189,14 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
         return [], []
     described = []
     for block in blocks:
-        title = next((clean_inline(ln.text) for ln in block.lines if ln.text.strip()
-                      and not re.match(r"^\d+\.\s", ln.text)), block.label)
+        title = next(
+            (
+                clean_inline(ln.text)
+                for ln in block.lines
+                if ln.text.strip() and not re.match(r"^\d+\.\s", ln.text)
+            ),
+            block.label,
+        )
         described.append((block, title))
     main_index = 0
     if nominal:
@@ -195,7 +205,9 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
                 main_index = i
                 break
     main_block = described[main_index][0]
-    main_steps, _ = flows.main_flow([ln for ln in main_block.lines if re.match(r"^\d+\.\s", ln.text)])
+    main_steps, _ = flows.main_flow(
+        [ln for ln in main_block.lines if re.match(r"^\d+\.\s", ln.text)]
+    )
     exts: list[Extension] = []
     for i, (block, title) in enumerate(described):
         if i == main_index:
@@ -204,11 +216,19 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
         handling = " ".join(s.text for s in steps)
         kind, evidence = classify.classify(title, handling, None, "")
         end, resume_at = classify.outcome([title, *[s.text for s in steps]], kind)
-        exts.append(Extension(
-            ref=block.label.split()[-1], step=None, condition=title, kind=kind,
-            steps=tuple(steps), outcome=end, resume_at=resume_at, line=block.no,
-            evidence=evidence,
-        ))
+        exts.append(
+            Extension(
+                ref=block.label.split()[-1],
+                step=None,
+                condition=title,
+                kind=kind,
+                steps=tuple(steps),
+                outcome=end,
+                resume_at=resume_at,
+                line=block.no,
+                evidence=evidence,
+            )
+        )
     return main_steps, exts
 
 
@@ -245,8 +265,10 @@ def _interpret(fields: list[Field]) -> UseCase:
         subject = actors.subject_of(ext.condition)
         if subject:
             subjects.append((subject, ext.line))
-    all_text = " ".join(s.text for s in main_steps) + " " + " ".join(
-        e.condition + " " + " ".join(s.text for s in e.steps) for e in exts
+    all_text = (
+        " ".join(s.text for s in main_steps)
+        + " "
+        + " ".join(e.condition + " " + " ".join(s.text for s in e.steps) for e in exts)
     )
     cast = actors.Cast(
         declared=tuple(tuple(actors.words(n)) for n in declared if actors.words(n)),
@@ -257,7 +279,8 @@ def _interpret(fields: list[Field]) -> UseCase:
     )
     acting = actors.undeclared(subjects, cast)
     main_steps = [
-        s.model_copy(update={"actor": _actor_of(s, declared, primary, cast.scope)}) for s in main_steps
+        s.model_copy(update={"actor": _actor_of(s, declared, primary, cast.scope)})
+        for s in main_steps
     ]
     sections: dict[str, int | None] = {}
     for f in fields:
@@ -283,7 +306,9 @@ def _interpret(fields: list[Field]) -> UseCase:
     )
 
 
-def _actor_of(step: Step, declared: list[str], primary: str | None, scope: tuple[str, ...]) -> str | None:
+def _actor_of(
+    step: Step, declared: list[str], primary: str | None, scope: tuple[str, ...]
+) -> str | None:
     subject = actors.subject_of(step.text)
     if subject is None:
         return None

@@ -96,7 +96,9 @@ def clean_inline(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÆØÅÉ\"'(])")
-_ABBREV = re.compile(r"(?:\b\w\.){2,}$|\b(?:e\.g|i\.e|etc|vs|approx|no|nr|z\.B|bzw|ca|incl|Dr|Mr|Ms|Mrs)\.$")
+_ABBREV = re.compile(
+    r"(?:\b\w\.){2,}$|\b(?:e\.g|i\.e|etc|vs|approx|no|nr|z\.B|bzw|ca|incl|Dr|Mr|Ms|Mrs)\.$"
+)
 
 
 def sentences(text: str) -> list[str]:
