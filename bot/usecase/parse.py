@@ -145,18 +145,14 @@ def _title(reader: _Reader, fields: list[Field]) -> str | None:
         label = f.label
         if ":" in label and label.split(":", 1)[1].strip():
             return label.split(":", 1)[1].strip()
-        vals = _values(f)
-        if (
-            vals
-            and len(vals[0]) < 200
-            and (not re.match(r"(?i)use ?case\b", label) or f.level == 7)
-        ):
-            return vals[0]
         rest = re.sub(r"(?i)^use ?case(?: specification| name)?\s*[:\-]?\s*", "", label).strip()
-        if rest:
-            return rest
+        if rest and rest.lower() != label.lower():
+            return rest  # "Use case UC07 - Delete a book"
+        vals = _values(f)
+        if vals and len(vals[0]) < 200:
+            return vals[0]
     for f in fields:
-        if f.label and f.level <= 7:
+        if f.label and f.key is None and f.level < 7:
             return re.sub(r"(?i)^use ?case(?: specification)?\s*[:\-]?\s*", "", f.label) or None
     return None
 

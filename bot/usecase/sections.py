@@ -83,6 +83,13 @@ class _Segmenter:
     def heading(self, label: str, level: int, no: int | None) -> None:
         self.table_field = None
         key = _label_key(label)
+        head, colon, value = label.partition(":")
+        if colon and value.strip() and key in (None, "title"):
+            head_key = _label_key(head, prefix_ok=False)
+            if head_key is not None:  # "## Primary actor: Customer" is a field with its value
+                self.open(head_key, head, level, no)
+                self.add(Line(value.strip(), no))
+                return
         if key == SCENARIO and self.scenario is not None and self.scenario.level < level:
             return
         cur = self.current
