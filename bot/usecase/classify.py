@@ -11,7 +11,8 @@ from bot.usecase.model import Kind, Outcome
 _W = r"(?<![\w-])"
 
 EXCEPTION_WORDS = re.compile(
-    _W + r"(?:invalid|incorrect|wrong|errors?|erroneous|fail\w*|denied|declined|rejected|"
+    _W + r"(?:invalid|incorrect|wrong|errors?|erroneous|fail\w*|den(?:y|ies|ied)|declin\w*|"
+    r"reject\w*|"
     r"expired|locked|blocked|banned|unavailable|not available|not found|cannot be found|"
     r"can ?not|can't|couldn't|unable|missing|insufficient|not enough|too (?:many|much|long|"
     r"few|large|small)|exceed\w*|limit|out of stock|out of|out of bounds?|times? out|timed? ?out|"

@@ -122,6 +122,7 @@ def _list_steps(items: list[Item], top: set[int]) -> list[Step]:
         or not all(lbl.isdigit() for lbl in numbers)
         or any(int(b) <= int(a) for a, b in itertools.pairwise(numbers))
     )
+    nodes = [n for n in nodes if n.full_text()]
     steps = []
     for index, node in enumerate(nodes, 1):
         written = node.item.label

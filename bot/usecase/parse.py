@@ -73,13 +73,13 @@ def lines_of(text: str, markup: Markup) -> list[Line]:
 
 
 def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:
-    if markup is Markup.AUTO:
-        markup = detect(text)
     try:
+        if markup is Markup.AUTO:
+            markup = detect(text)
         fields = segment(lines_of(text, markup))
         use_case = _interpret(fields)
     except RecursionError:
-        return Parsed(UseCase(), markup, "the text nests too deeply to read")
+        return Parsed(UseCase(), Markup.ADF, "the text nests too deeply to read")
     return Parsed(use_case, markup, _problem(use_case))
 
 
