@@ -103,7 +103,11 @@ class RulesConfig(BaseModel):
         for name, value in (self.model_extra or {}).items():
             if name not in RULES:
                 raise ValueError(f"unknown rule {name!r}; `usecase-bot rules` lists them")
-            out[name] = RuleConfig.model_validate(value).severity
+            try:
+                out[name] = RuleConfig.model_validate(value).severity
+            except ValidationError as exc:
+                reason = exc.errors()[0]["msg"]
+                raise ValueError(f"rules.{name}: {reason}") from None
         return out
 
 

@@ -89,10 +89,10 @@ def _unused_actor(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
     for ext in uc.extensions:
         texts.append(ext.condition)
         texts.extend(s.text for s in ext.steps)
-    flow_words = {w for t in texts for w in actors.words(t)}
+    flow_text = actors.fold(" ".join(texts))
     for name in uc.secondary_actors:
         wanted = actors.words(name)
-        if wanted and not (set(wanted) & flow_words):
+        if wanted and not any(re.search(rf"\b{re.escape(w)}", flow_text) for w in wanted):
             yield (
                 f"Supporting actor '{name}' never appears in a flow.",
                 uc.sections.get("secondary_actors"),

@@ -4,6 +4,7 @@ the system, a declared actor under another name, or someone nobody declared."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also
 _PERSON_SUFFIX = re.compile(r"(?:er|or|ist|ian|eer|ee|ant|ende|aar|eur|euse|ienne)$")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     return _fold(text).lower()
 
@@ -47,12 +49,17 @@ def _singular(word: str) -> str:
     return word
 
 
-def words(name: str) -> list[str]:
-    """`The UAV(s)` -> ['uav']; `wmaAutonomousLecturerInf` -> ['wma', 'autonomous', ...]."""
+@lru_cache(maxsize=8192)
+def _words_of(name: str) -> tuple[str, ...]:
     name = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
     tokens = re.findall(r"[\w&'()]+", fold(name).replace("-", " "))
     out = [_singular(t).strip("()") for t in tokens if t not in DETERMINERS]
-    return [t for t in out if t]
+    return tuple(t for t in out if t)
+
+
+def words(name: str) -> list[str]:
+    """`The UAV(s)` -> ['uav']; `wmaAutonomousLecturerInf` -> ['wma', 'autonomous', ...]."""
+    return list(_words_of(name))
 
 
 # ---------------------------------------------------------------- declared actors
@@ -117,6 +124,7 @@ class Subject:
 _TOKEN = re.compile(r"[\w'’&().!-]+")
 
 
+@lru_cache(maxsize=4096)
 def subject_of(text: str) -> Subject | None:
     """The acting party of a step: the noun phrase before its first verb.
 

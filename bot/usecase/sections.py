@@ -38,10 +38,10 @@ _SCENARIO_LABEL = re.compile(r"^(?:scenario|szenario|scénario|escenario|scenari
 _FRONT_KEY = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 
 
-def _label_key(label: str, prefix_ok: bool = True) -> str | None:
+def _label_key(label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | None:
     if _SCENARIO_LABEL.match(clean_inline(label)):
         return SCENARIO
-    return section_key(clean_inline(label), prefix_ok)
+    return section_key(clean_inline(label), prefix_ok, fuzzy)
 
 
 def split_cells(row: str) -> list[str]:
@@ -242,7 +242,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
         kv = _KEY_VALUE.match(clean_inline(text))
         if kv:
             label = kv.group(1) or kv.group(3)
-            key = _label_key(label, prefix_ok=False)
+            key = _label_key(label, prefix_ok=False, fuzzy=False)
             if key is not None and len(label.split()) <= 6:
                 seg.field_line(key, label, kv.group(2) or "", line)
                 return True
@@ -253,7 +253,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
             and not _STEP_LIKE.match(plain)
             and not text.startswith(("*", "-", "+", ">"))
         ):
-            key = _label_key(plain.rstrip(":"), prefix_ok=True)
+            key = _label_key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
             if key is not None and key != "title":
                 seg.open(key, plain.rstrip(":"), _PSEUDO, line.no)
                 return True

@@ -121,34 +121,49 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text
     text = text.replace("ø", "oe").replace("Ø", "Oe").replace("æ", "ae").replace("Æ", "Ae")
     text = text.replace("å", "aa").replace("Å", "Aa").replace("ß", "ss")
     text = re.sub(r"([äöüÄÖÜ])", lambda m: unicodedata.normalize("NFD", m.group(1))[0] + "e", text)
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9()]+")
+_NUMBERING = re.compile(r"^\s*(?:\d+[a-z]?\s+)+")
+
+
 def normalize(label: str) -> str:
     """`**2.1 Main Success Scenario:**` -> `main success scenario`."""
-    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", label)  # primaryActor -> primary Actor
+    text = _CAMEL.sub(r"\1 \2", label)  # primaryActor -> primary Actor
     text = _fold(text).lower().replace("&", " and ")
-    text = re.sub(r"[^a-z0-9()]+", " ", text)
-    text = re.sub(r"^\s*(?:\d+[a-z]?\s+)+", "", text)  # leading numbering: "2 1 basic flow"
-    return re.sub(r"\s+", " ", text).strip()
+    text = _NON_WORD.sub(" ", text)
+    text = _NUMBERING.sub("", text)  # leading numbering: "2 1 basic flow"
+    return " ".join(text.split())
 
 
 _LOOKUP = {syn: key for key, syns in _SYNONYMS.items() for syn in syns}
 _BY_LENGTH = sorted(_LOOKUP, key=len, reverse=True)
+_BY_FIRST: dict[str, list[str]] = {}
+for _syn in _LOOKUP:
+    _BY_FIRST.setdefault(_syn[0], []).append(_syn)
 _PAREN = re.compile(r"\([^)]*\)?")
 
 
 @lru_cache(maxsize=4096)
-def section_key(label: str, prefix_ok: bool = True) -> str | None:
+def section_key(label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | None:
     """The canonical key of a heading or field label, or None when it is not a known one.
 
     `prefix_ok` also accepts a label that starts with a synonym ("Main success scenario –
-    high level"); it is off for free-standing lines, which could be prose.
+    high level"); `fuzzy` forgives small misspellings. Both are for text marked up as a
+    label; a free-standing line could be prose.
     """
+    quick = label.strip(" :*#_").lower()
+    if quick in _LOOKUP:
+        return _LOOKUP[quick]
     full = normalize(label)
     bare = re.sub(r"\s+", " ", _PAREN.sub(" ", full)).strip()
     candidates = [bare, full.replace("(", "").replace(")", "")]
@@ -162,8 +177,9 @@ def section_key(label: str, prefix_ok: bool = True) -> str | None:
         for syn in _BY_LENGTH:
             if " " in syn and bare.startswith(syn + " ") and len(bare.split()) <= 8:
                 return _LOOKUP[syn]
-    if len(bare) >= 10:
-        close = difflib.get_close_matches(bare, _BY_LENGTH, n=1, cutoff=0.88)
+    if fuzzy and len(bare) >= 10:
+        near = [syn for syn in _BY_FIRST.get(bare[0], ()) if abs(len(syn) - len(bare)) <= 3]
+        close = difflib.get_close_matches(bare, near, n=1, cutoff=0.88)
         if close:
             return _LOOKUP[close[0]]
     return None

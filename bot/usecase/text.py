@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +83,14 @@ _LONE_EMPH = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
 _SPACES = re.compile(r"\s+")
 
 
+_MARKUP_CHARS = frozenset("<[*_`&\\~!")
+
+
+@lru_cache(maxsize=8192)
 def clean_inline(text: str) -> str:
     """Text as a reader sees it: no links, tags, emphasis or entities; spaces folded."""
+    if _MARKUP_CHARS.isdisjoint(text):
+        return " ".join(text.split())
     text = _IMG.sub(" ", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _TAG.sub(" ", text)
