@@ -17,11 +17,17 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from bot.lint.engine import lint_text
-from bot.usecase import actors, synonyms, text
+from bot.usecase import actors, synonyms
+from bot.usecase import text as text_module
 
 # Caches would make a repeated text nearly free; the bot sees each text once, so every
 # measured lint starts cold.
-CACHED = [f for m in (actors, synonyms, text) for f in vars(m).values() if hasattr(f, "cache_clear")]
+CACHED = [
+    f
+    for module in (actors, synonyms, text_module)
+    for f in vars(module).values()
+    if hasattr(f, "cache_clear")
+]
 
 
 def lint_cold(body: str) -> object:
@@ -30,7 +36,10 @@ def lint_cold(body: str) -> object:
     return lint_text(body)
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATES = [ROOT.parent / "shared" / "corpus" / "usecases", ROOT / "tests" / "fixtures" / "usecases"]
+CANDIDATES = [
+    ROOT.parent / "shared" / "corpus" / "usecases",
+    ROOT / "tests" / "fixtures" / "usecases",
+]
 
 
 def rate(work: Callable[[str], object], texts: list[str], seconds: float) -> float:

@@ -73,7 +73,7 @@ def test_bad_configuration_names_the_key(config_file, content, named):
 
 def test_a_missing_config_file_named_explicitly_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("USECASE_BOT_CONFIG", str(tmp_path / "absent.toml"))
-    with pytest.raises(ConfigError, match="absent.toml"):
+    with pytest.raises(ConfigError, match=r"absent\.toml"):
         load_settings()
 
 

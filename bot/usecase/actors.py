@@ -4,9 +4,9 @@ the system, a declared actor under another name, or someone nobody declared."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.usecase.lexicon import (
     AUX,
