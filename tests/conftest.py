@@ -17,8 +17,8 @@ def usecase_text():
 
 
 def shared_or_skip(*parts: str) -> Path:
-    """A path under ../shared, which exists beside a development checkout and in CI only."""
+    """A path under ../shared (the labelled corpus and its scorer), when it sits beside us."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"{path} is not here: ../shared/ only exists beside a development checkout")
+        pytest.skip(f"{path} is absent: the labelled corpus is not beside this checkout")
     return path

@@ -157,3 +157,34 @@ def test_yaml_front_matter_fields():
     assert uc.secondary_actors == ("grader",)
     assert uc.preconditions == ("The task is done",)
     assert len(uc.main_flow) == 2
+
+
+def test_rup_flow_headings_with_identifiers_and_role_marked_actor_list():
+    text = (
+        "# Withdraw cash\n\n**Actors:** Customer (primary), Bank (supporting)\n\n"
+        "## Basic Flow\n(1) The Customer inserts a card.\n(2) The System asks the Bank.\n"
+        "(3) The Customer takes the cash.\n\n## Alternative Flows\n"
+        "### Alternative Flow A1: Customer asks for a receipt\nAt step 3 the customer wants one.\n"
+        "1. The System prints a receipt.\n2. The flow returns to step 3.\n\n"
+        "### Exception Flow E1: Card retained\nAt step 2 the Bank keeps the card.\n"
+        "1. The System keeps the card.\n2. The use case ends.\n"
+    )
+    uc = parse(text).use_case
+    assert (uc.primary_actor, uc.secondary_actors) == ("Customer", ("Bank",))
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
+    receipt, retained = uc.extensions
+    assert (receipt.ref, receipt.step, receipt.kind) == ("A1", "3", Kind.ALTERNATIVE)
+    assert (receipt.outcome, receipt.resume_at) == (Outcome.RESUME, "3")
+    assert (retained.ref, retained.step, retained.kind) == ("E1", "2", Kind.EXCEPTION)
+    assert retained.outcome is Outcome.FAIL
+
+
+def test_step_table_with_an_actor_column():
+    text = (
+        "Primary actor: Clerk\n\n## Main success scenario\n\n| Step | Actor | Action |\n"
+        "|---|---|---|\n| 1 | Clerk | opens the case |\n| 2 | System | stores it |\n"
+    )
+    uc = parse(text).use_case
+    assert [(s.id, s.text) for s in uc.main_flow] == [
+        ("1", "Clerk opens the case"), ("2", "System stores it")
+    ]

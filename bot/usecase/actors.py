@@ -98,6 +98,19 @@ def split_names(values: list[str]) -> list[str]:
     return names
 
 
+def split_roles(text: str) -> list[str]:
+    """`Customer (primary), Bank (supporting)` -> `Primary: Customer`, `Supporting: Bank`."""
+    out = []
+    for part in _top_level_split(text):
+        m = re.search(r"\((primary|main|secondary|supporting)(?: actor)?\)", part, re.IGNORECASE)
+        if m:
+            name = (part[: m.start()] + part[m.end() :]).strip()
+            out.append(f"{m.group(1).capitalize()}: {name}")
+        else:
+            out.append(part)
+    return out
+
+
 def _top_level_split(text: str) -> list[str]:
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):

@@ -94,7 +94,7 @@ POINTER = re.compile(
 
 def classify(condition: str, handling: str, hint: str | None, label: str) -> tuple[Kind, str]:
     """The extension's kind and a short note of the evidence that decided it."""
-    if re.match(r"^(?:E|EF|Exc)[- ]?\d", label):
+    if re.match(r"^(?:E|EF|Exc)(?:[- ]?\d|$)", label):
         return Kind.EXCEPTION, "label"
     alt = next(
         (

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.usecase import classify
 from bot.usecase.items import Item, Label, read_item
 from bot.usecase.model import Extension, Step
+from bot.usecase.synonyms import extension_hint
 from bot.usecase.text import Line, clean_inline, sentences
 
 _NOTHING = re.compile(
@@ -230,7 +231,12 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
         new: _Draft | None = None
         if line.text.startswith("## "):
             title = clean_inline(line.text[3:])
-            label = re.match(r"^(\d+(?:\.\d+)*|[A-Z]{1,3}\d+)\b", title)
+            label = re.match(
+                r"^(?:(?:alternat\w*|exception\w*|error|basic|sub)\s+(?:flow|course|path)s?\s*)?"
+                r"(\d+(?:\.\d+)*|[A-Z]{1,3}\d+(?:\.\d+)*)\b",
+                title,
+                re.IGNORECASE,
+            )
             new = _Draft(
                 label.group(1) if label else "",
                 _anchor_from_text(title),
@@ -314,7 +320,10 @@ def _attach(draft: _Draft, item: Item) -> None:
 def _finish(draft: _Draft, index: int, hint: str | None) -> Extension:
     condition = draft.condition.rstrip(":").strip()
     handling = " ".join(t for t in draft.texts()[1:])
-    kind, evidence = classify.classify(condition, handling, hint, draft.label)
+    label = draft.label
+    if draft.from_heading and extension_hint(draft.condition.split(":")[0]) == "exception":
+        label = "E"  # a flow headed "Exception flow 2: ..." is labelled an exception
+    kind, evidence = classify.classify(condition, handling, hint, label)
     end, resume_at = classify.outcome(draft.texts(), kind)
     ref = draft.ref or draft.anchor or str(index)
     steps = tuple(Step(id=sid, text=text, line=no) for sid, text, no in draft.steps)

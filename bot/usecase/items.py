@@ -45,7 +45,10 @@ _COCKBURN = re.compile(
 )
 _COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-z])")
 _RUP = re.compile(r"^((?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*)\b\s*[.:)\-–]?\s*(.*)$")
-_NUMBER = re.compile(r"^(\d+)\s*[.):]\s*(.*)$|^(\d+)\.(?=[A-ZÄÖÜÆØÅ])(.*)$")
+_NUMBER = re.compile(
+    r"^(\d+)\s*[.):]\s*(.*)$|^(\d+)\.(?=[A-ZÄÖÜÆØÅ])(.*)$|^\((\d+)\)\s*(.*)$|"
+    r"^(\d+)\s+[-–]\s+(.*)$"
+)
 _HIER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$")
 _ROMAN = re.compile(r"^([ivx]{1,4})[.)]\s+(.*)$")
 _BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")

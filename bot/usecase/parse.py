@@ -157,6 +157,9 @@ def _title(reader: _Reader, fields: list[Field]) -> str | None:
     return None
 
 
+_ROLE_MARK = re.compile(r"\((?:primary|main|secondary|supporting)(?: actor)?\)", re.IGNORECASE)
+
+
 def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
     primary_names = actors.split_names(reader.values("primary_actor"))
     secondary = actors.split_names(reader.values("secondary_actors"))
@@ -166,7 +169,11 @@ def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
         )
         primary = first or "; ".join(primary_names)
         return primary, secondary
-    values = reader.values("actors")
+    values = [
+        part
+        for v in reader.values("actors")
+        for part in (actors.split_roles(v) if _ROLE_MARK.search(v) else [v])
+    ]
     marked = [v for v in values if re.match(r"(?i)\s*(?:primary|main)(?: actors?)?\s*:", v)]
     if marked:
         rest = [v for v in values if v not in marked]

@@ -93,6 +93,12 @@ class _Segmenter:
         if key == SCENARIO and self.scenario is not None and self.scenario.level < level:
             return
         cur = self.current
+        if key == "extensions" and section_key(clean_inline(label), prefix_ok=False) is None:
+            # "Alternative flow A1: Pay by voucher" names one flow, not the section of flows.
+            if cur.key != "extensions":
+                self.open(key, label, level, no)
+            self.add(Line("## " + clean_inline(label), no))
+            return
         if key is None and cur.key not in (None, IGNORED, "title") and cur.level < level:
             # An unknown sub-heading inside a flow names one of its flows ("3.1 Retry").
             self.add(Line("## " + clean_inline(label), no))

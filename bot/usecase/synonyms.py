@@ -83,7 +83,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "flot de base", "flujo basico", "flujo principal", "escenario principal de exito",
         "escenario principal", "stappen en verantwoordelijkheden", "stappen", "steps",
         "hovedscenarie", "hovedforloeb", "basis flow", "main succeskriterier", "basisflow",
-        "normal course of events", "typical course of events", "main path",
+        "normal course of events", "typical course of events", "main path", "basic path",
+        "primary scenario", "normal scenario", "standard flow", "main sequence",
+        "happy day scenario",
     ),
     "extensions": (
         "extensions", "extension", "alternative flows", "alternative flow", "alternate flows",
