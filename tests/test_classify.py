@@ -41,31 +41,29 @@ def test_rules_document_examples(lines, kind, outcome, resume_at):
     assert ext.resume_at == resume_at
 
 
-def test_an_exception_label_decides_even_without_failure_words():
-    text = (
-        "Primary actor: Clerk\n\n## Basic flow\n1. Clerk files the form.\n2. System stores it.\n"
-        "\n## Alternative flows\nE1. Clerk reopens the form at step 2.\n"
-    )
-    (ext,) = parse(text).use_case.extensions
-    assert (ext.kind, ext.step) == (Kind.EXCEPTION, "2")
-
-
-def test_an_exceptions_heading_counts_when_the_condition_says_nothing_either_way():
+def _clerk_extension(section: str, line: str):
     text = (
         "Primary actor: Clerk\n\n## Main flow\n1. Clerk files the form.\n2. System stores it.\n"
-        "\n## Exceptions\n1. In step 2, the clerk is asked to call the office.\n"
+        f"\n## {section}\n{line}\n"
     )
     (ext,) = parse(text).use_case.extensions
-    assert ext.kind is Kind.EXCEPTION
+    return ext
 
 
-def test_a_choice_filed_under_exceptions_is_still_an_alternative():
-    text = (
-        "Primary actor: Clerk\n\n## Main flow\n1. Clerk files the form.\n2. System stores it.\n"
-        "\n## Exceptions\n1. In step 1, instead of the form the clerk uploads a scan.\n"
-    )
-    (ext,) = parse(text).use_case.extensions
-    assert ext.kind is Kind.ALTERNATIVE
+@pytest.mark.parametrize(
+    ("section", "line", "kind"),
+    [
+        # an exception label decides even without failure words
+        ("Alternative flows", "E1. Clerk reopens the form at step 2.", Kind.EXCEPTION),
+        # an Exceptions heading counts when the condition says nothing either way
+        ("Exceptions", "1. In step 2, the clerk is asked to call the office.", Kind.EXCEPTION),
+        # a choice filed under Exceptions is still an alternative
+        ("Exceptions", "1. In step 1, instead of the form the clerk uploads a scan.",
+         Kind.ALTERNATIVE),
+    ],
+)
+def test_labels_and_headings_weighed_against_the_condition(section, line, kind):
+    assert _clerk_extension(section, line).kind is kind
 
 
 def test_an_empty_result_is_a_variant_unless_handled_as_an_error():
