@@ -10,9 +10,9 @@ _HEADING = re.compile(r"^h([1-6])\.\s*(.*)$")
 _LIST = re.compile(r"^([*#-]+)\s+(.*)$")
 _ANCHOR = re.compile(r"\{anchor:[^}]*\}")
 _MACRO = re.compile(r"^\{(?:code|noformat|quote|panel)(?::[^}]*)?\}\s*$")
-_LINK = re.compile(r"\[([^|\]]+)\|[^\]]+\]")
-_BARE_LINK = re.compile(r"\[(https?://[^\]]+)\]")
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?![\w*])")
+_LINK = re.compile(r"\[([^|\]\[]{1,500})\|[^\]\[]{1,2000}\]")
+_BARE_LINK = re.compile(r"\[(https?://[^\]\[]{1,2000})\]")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*]{1,500}?)(?<=\S)\*(?![\w*])")
 _COLOR = re.compile(r"\{color(?::[^}]*)?\}")
 
 

@@ -32,7 +32,7 @@ class Parsed:
 
 _WIKI_SIGNS = re.compile(
     r"^h[1-6]\.\s|^\|\|.+\|\||\{(?:code|noformat|panel|quote|anchor|color)[:}]|^\*\*?\s|"
-    r"^#+\s|\[[^\]|]+\|[^\]]+\]|^\*[^*\s][^*]*\*:?\s",
+    r"^#+\s|\[[^\]|\[]{1,200}\|[^\]\[]{1,500}\]|^\*[^*\s][^*\n]{0,200}\*:?\s",
     re.MULTILINE,
 )
 _MD_SIGNS = re.compile(

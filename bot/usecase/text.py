@@ -74,8 +74,9 @@ def split_html_block(cell: str) -> list[str]:
     return joined.split("\n")
 
 
-_IMG = re.compile(r"<\s*img\b[^>]*>|!\[[^\]]*\]\([^)]*\)", re.IGNORECASE)
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+# Bounded and without nested brackets, so a run of `[` cannot make a search quadratic.
+_IMG = re.compile(r"<\s*img\b[^>]*>|!\[[^\]\[]{0,500}\]\([^()\s]{0,2000}\)", re.IGNORECASE)
+_MD_LINK = re.compile(r"\[([^\]\[]{0,500})\]\((?:[^()\[\]]|\([^()]{0,200}\)){0,2000}\)")
 _TAG = re.compile(r"</?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _EMPH = re.compile(r"(\*\*|__|~~)")
 _CODE = re.compile(r"`+")
@@ -122,8 +123,10 @@ def sentences(text: str) -> list[str]:
     return [s for s in out if s]
 
 
-_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr\s*>", re.IGNORECASE | re.DOTALL)
-_CELL = re.compile(r"<t[dh]\b[^>]*>(.*?)</t[dh]\s*>", re.IGNORECASE | re.DOTALL)
+# Split on opening tags rather than matching pairs: unclosed rows stay linear to read.
+_ROW_OPEN = re.compile(r"<tr\b[^>]*>", re.IGNORECASE)
+_CELL_OPEN = re.compile(r"<t[dh]\b[^>]*>", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"</\s*(?:t[dh]|tr|tbody|thead|tfoot|table)\s*>", re.IGNORECASE)
 
 
 def expand_html_tables(lines: list[Line]) -> list[Line]:
@@ -143,8 +146,11 @@ def expand_html_tables(lines: list[Line]) -> list[Line]:
         before, _, rest = block.partition("<table")
         if before.strip():
             out.append(Line(before, line.no, line.indent))
-        for row in _ROW.findall(rest):
-            cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _CELL.findall(row)]
+        for row in _ROW_OPEN.split(rest)[1:]:
+            cells = [
+                _TABLE_CLOSE.sub("", c).strip().replace("|", "\\|").replace("\n", "<br>")
+                for c in _CELL_OPEN.split(row)[1:]
+            ]
             if cells:
                 out.append(Line("| " + " | ".join(cells) + " |", line.no))
         i = j + 1
