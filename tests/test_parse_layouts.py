@@ -188,3 +188,26 @@ def test_step_table_with_an_actor_column():
     assert [(s.id, s.text) for s in uc.main_flow] == [
         ("1", "Clerk opens the case"), ("2", "System stores it")
     ]
+
+
+def test_plain_text_key_value_labels(usecase_text):
+    uc = parse(usecase_text("plain-labels.txt")).use_case
+    assert uc.title == "Register Patient"
+    assert (uc.primary_actor, uc.secondary_actors) == (
+        "Receptionist", ("Hospital Information System",)
+    )
+    assert uc.goal == "The receptionist registers a new patient."
+    assert len(uc.main_flow) == 4
+    assert [(e.ref, e.kind) for e in uc.extensions] == [
+        ("3a", Kind.EXCEPTION), ("4a", Kind.EXCEPTION)
+    ]
+    assert uc.extensions[1].resume_at == "3"
+    assert uc.postconditions == ("The patient is registered.",)
+
+
+def test_bulleted_bold_fields_and_step_words(usecase_text):
+    uc = parse(usecase_text("bulleted-fields.md")).use_case
+    assert (uc.primary_actor, uc.secondary_actors) == ("Customer", ("Payment provider",))
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
+    (ext,) = uc.extensions
+    assert (ext.step, ext.kind, ext.outcome) == ("3", Kind.EXCEPTION, Outcome.FAIL)

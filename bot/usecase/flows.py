@@ -250,6 +250,10 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
             current is not None and current.label.isdigit() and item.anchor == current.label
         ):
             new = _Draft(item.label, item.anchor, text, line.no, item.label, item.indent)
+        elif item.kind is Label.STEP and not headed and (current is None or current.ended
+                                                          or item.indent <= current.indent):
+            # "Step 3: the refund fails" under Exceptions hangs on step 3.
+            new = _Draft(item.label, item.label, text, line.no, item.label, item.indent)
         elif item.kind is Label.RUP:
             new = _Draft(
                 item.label, _anchor_from_text(text), text, line.no, item.label, item.indent
