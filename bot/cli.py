@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +35,21 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="+", metavar="PATH")
     lint.add_argument("--format", choices=("text", "json", "github"), default="text")
     lint.add_argument("--markup", choices=[m.value for m in Markup], default="auto")
+
+    serve = sub.add_parser("serve", help="web server with an in-process worker")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--no-worker", action="store_true", help="only receive and store")
+    serve.add_argument("--dry-run", action="store_true", help="print writes instead")
+
+    worker = sub.add_parser("worker", help="process queued webhook events")
+    worker.add_argument("--dry-run", action="store_true", help="print writes instead")
+
+    replay = sub.add_parser("replay", help="feed one saved webhook payload through the bot")
+    replay.add_argument("file", metavar="FILE.json")
+    replay.add_argument("--event", required=True, help="e.g. issues, issue_comment")
+    replay.add_argument("--tracker", choices=("github",), default="github")
+    replay.add_argument("--dry-run", action="store_true", help="print writes instead")
 
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
     sub.add_parser("check-config", help="validate configuration and show what is enabled")
@@ -101,6 +120,71 @@ def _check_config(settings: Settings) -> int:
     return EXIT_OK
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from werkzeug.serving import make_server
+
+    from bot.runtime import Runtime, setup_logging
+    from bot.web.app import create_app
+
+    setup_logging()
+    runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
+    app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
+    stop = threading.Event()
+    thread = None
+    if not args.no_worker:
+        thread = threading.Thread(target=runtime.worker().run_forever, args=(stop,),
+                                  name="worker", daemon=True)
+        thread.start()
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=30)
+    return EXIT_OK
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import Runtime, setup_logging
+
+    setup_logging()
+    runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        runtime.worker().run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import Runtime, setup_logging
+    from bot.trackers.github import TrackerError
+
+    setup_logging()
+    try:
+        payload = json.loads(_read(args.file))
+    except (OSError, UnicodeError, ValueError) as exc:
+        print(f"usecase-bot: cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(payload, dict):
+        print(f"usecase-bot: {args.file} is not a JSON object", file=sys.stderr)
+        return EXIT_USAGE
+    runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
+    try:
+        runtime.handler_factory()(args.tracker, payload).handle(args.event, payload)
+    except (TrackerError, KeyError, TypeError) as exc:
+        print(f"usecase-bot: replay failed: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
@@ -112,6 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _lint(args, settings)
     if args.command == "rules":
         return _rules(settings)
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command == "worker":
+        return _worker(args, settings)
+    if args.command == "replay":
+        return _replay(args, settings)
     return _check_config(settings)
 
 

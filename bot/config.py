@@ -49,6 +49,8 @@ class _Section(BaseModel):
 
 class GithubConfig(_Section):
     repos: list[str] = Field(default_factory=list)
+    # Pause between two writes to GitHub; its secondary rate limits punish bursts.
+    seconds_between_writes: float = Field(default=1.0, ge=0, le=60)
 
     @field_validator("repos")
     @classmethod

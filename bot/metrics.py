@@ -1,0 +1,59 @@
+"""Prometheus metrics, one registry per application so tests can start several."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from bot.store.queue import QueueStats
+
+
+class Metrics:
+    def __init__(self, queue_stats: Callable[[], QueueStats]) -> None:
+        self.registry = CollectorRegistry()
+        self.received = Counter(
+            "usecase_bot_events_received", "Webhook events received",
+            ["tracker", "event"], registry=self.registry,
+        )
+        self.processed = Counter(
+            "usecase_bot_events_processed", "Events processed to the end",
+            ["tracker", "event"], registry=self.registry,
+        )
+        self.failed = Counter(
+            "usecase_bot_events_failed", "Event attempts that failed",
+            ["tracker", "event"], registry=self.registry,
+        )
+        self.dead = Counter(
+            "usecase_bot_events_dead", "Events given up after the last attempt",
+            ["tracker", "event"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "usecase_bot_processing_seconds", "Time from receipt to processed",
+            ["tracker"], registry=self.registry,
+            buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
+        )
+        self.api_calls = Counter(
+            "usecase_bot_tracker_api_calls", "Calls to the trackers' APIs",
+            ["tracker", "method", "status"], registry=self.registry,
+        )
+        self.registry.register(_QueueCollector(queue_stats))
+
+
+class _QueueCollector(Collector):
+    def __init__(self, queue_stats: Callable[[], QueueStats]) -> None:
+        self._stats = queue_stats
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            stats = self._stats()
+        except Exception:  # a scrape must not fail because the DB is down
+            return
+        gauge = GaugeMetricFamily("usecase_bot_queue_depth", "Events by queue state",
+                                  labels=["state"])
+        gauge.add_metric(["pending"], stats.pending)
+        gauge.add_metric(["failed"], stats.failed)
+        gauge.add_metric(["dead"], stats.dead)
+        yield gauge

@@ -1,0 +1,84 @@
+"""Wiring: configuration, database, metrics, tracker clients and handlers for a process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Secrets, Settings
+from bot.jobs.github_handler import GitHubHandler
+from bot.jobs.worker import Handler, Worker
+from bot.metrics import Metrics
+from bot.store import queue
+from bot.store.db import Database
+from bot.store.state import State
+from bot.trackers.dry_run import DryRunGitHub
+from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
+
+
+def setup_logging() -> None:
+    level = os.environ.get("USECASE_BOT_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def private_key(raw: str | None) -> str | None:
+    """`GITHUB_APP_PRIVATE_KEY` is the PEM text itself or a path to it."""
+    if not raw or "BEGIN" in raw:
+        return raw
+    with open(raw, encoding="utf-8") as fh:
+        return fh.read()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    secrets: Secrets
+    db: Database
+    metrics: Metrics
+    dry_run: bool = False
+
+    @classmethod
+    def build(cls, settings: Settings, secrets: Secrets, dry_run: bool = False) -> Runtime:
+        db = Database(secrets.database_url)
+        db.create_schema()
+        return cls(settings, secrets, db, Metrics(lambda: queue.stats(db)), dry_run)
+
+    def github_auth(self) -> GitHubAuth:
+        s = self.secrets
+        return GitHubAuth(
+            api_url=s.github_api_url,
+            token=s.github_token.get_secret_value() if s.github_token else None,
+            app_id=s.github_app_id,
+            private_key=private_key(
+                s.github_app_private_key.get_secret_value() if s.github_app_private_key else None
+            ),
+            seconds_between_writes=self.settings.github.seconds_between_writes,
+        )
+
+    def handler_factory(self) -> Any:
+        github_for = client_factory(self.github_auth(), self.metrics)
+        state = State(self.db)
+        if self.dry_run:
+            # Plan against GitHub as it is, never against what a dry run pretended to write.
+            scratch = Database("sqlite://")
+            scratch.create_schema()
+            state = State(scratch)
+
+        def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
+            installation = (payload.get("installation") or {}).get("id")
+            client: GitHubClient = github_for(installation)
+            if self.dry_run:
+                client = DryRunGitHub(client)
+            return GitHubHandler(self.settings, state, client)
+
+        return handler_for
+
+    def worker(self) -> Worker:
+        return Worker(self.db, self.handler_factory(), self.metrics,
+                      self.settings.worker.max_attempts)

@@ -1,0 +1,111 @@
+"""Tables: webhook events (the durable queue) and what the bot knows of the trackers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    """One webhook delivery, stored before it is acknowledged."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("tracker", "delivery", name="uq_event_delivery"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracker: Mapped[str] = mapped_column(String(16))
+    delivery: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64))
+    # Events of one issue are processed one at a time, in the order they arrived.
+    issue_key: Mapped[str] = mapped_column(String(300), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class IssueRecord(Base):
+    """The last state of an issue the bot saw, so handlers need not read it again."""
+
+    __tablename__ = "issues"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    tracker: Mapped[str] = mapped_column(String(16))
+    repo: Mapped[str] = mapped_column(String(200), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    issue_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    labels: Mapped[str] = mapped_column(Text, default="[]")
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BotComment(Base):
+    """The bot's living comment of one kind (lint, link) on one issue."""
+
+    __tablename__ = "bot_comments"
+
+    issue_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    marker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    comment_id: Mapped[int] = mapped_column(Integer)
+    body_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LabelState(Base):
+    """Whether a label the bot manages is on an issue, as last written or seen."""
+
+    __tablename__ = "label_state"
+
+    issue_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), primary_key=True)
+    present: Mapped[bool] = mapped_column(Integer)
+
+
+class StoryLink(Base):
+    """A story's parent use case, and whether the tracker holds the link natively."""
+
+    __tablename__ = "story_links"
+
+    story_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    parent_key: Mapped[str] = mapped_column(String(300), index=True)
+    # "text": named in the body; "command": set by /usecase link; "native": tracker link.
+    source: Mapped[str] = mapped_column(String(16))
+    linked: Mapped[bool] = mapped_column(Integer, default=0)
+
+
+class IgnoredRule(Base):
+    __tablename__ = "ignored_rules"
+
+    issue_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class KnownLabel(Base):
+    """Labels the bot made sure exist in a repository."""
+
+    __tablename__ = "known_labels"
+
+    repo: Mapped[str] = mapped_column(String(200), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class BotIdentity(Base):
+    """The bot's own login per tracker, learned from the answers to its writes."""
+
+    __tablename__ = "bot_identity"
+
+    tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
+    login: Mapped[str] = mapped_column(String(200))

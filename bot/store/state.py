@@ -1,0 +1,132 @@
+"""What the bot remembers of the trackers between events, so it reads as little as it can."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select
+
+from bot.store.db import Database
+from bot.store.models import (
+    BotComment,
+    BotIdentity,
+    IgnoredRule,
+    IssueRecord,
+    KnownLabel,
+    LabelState,
+    StoryLink,
+)
+
+
+class State:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------ issues
+
+    def save_issue(self, record: IssueRecord) -> None:
+        with self.db.session() as s:
+            s.merge(record)
+
+    def issue(self, key: str) -> IssueRecord | None:
+        with self.db.session() as s:
+            return s.get(IssueRecord, key)
+
+    def issues_of_kind(self, tracker: str, repo: str | None, kind: str) -> list[IssueRecord]:
+        with self.db.session() as s:
+            query = select(IssueRecord).where(IssueRecord.tracker == tracker,
+                                              IssueRecord.kind == kind)
+            if repo is not None:
+                query = query.where(IssueRecord.repo == repo)
+            return list(s.execute(query.order_by(IssueRecord.key)).scalars())
+
+    def forget_issue(self, key: str) -> None:
+        with self.db.session() as s:
+            for model, column in ((IssueRecord, IssueRecord.key),
+                                  (BotComment, BotComment.issue_key),
+                                  (LabelState, LabelState.issue_key),
+                                  (StoryLink, StoryLink.story_key),
+                                  (IgnoredRule, IgnoredRule.issue_key)):
+                s.execute(delete(model).where(column == key))
+
+    # ------------------------------------------------------------ the bot's comments
+
+    def comment(self, key: str, marker: str) -> BotComment | None:
+        with self.db.session() as s:
+            return s.get(BotComment, (key, marker))
+
+    def save_comment(self, key: str, marker: str, comment_id: int, body_hash: str) -> None:
+        with self.db.session() as s:
+            s.merge(BotComment(issue_key=key, marker=marker, comment_id=comment_id,
+                               body_hash=body_hash))
+
+    def forget_comment_id(self, comment_id: int) -> None:
+        with self.db.session() as s:
+            s.execute(delete(BotComment).where(BotComment.comment_id == comment_id))
+
+    # ------------------------------------------------------------ labels
+
+    def label(self, key: str, label: str) -> bool | None:
+        with self.db.session() as s:
+            row = s.get(LabelState, (key, label))
+            return None if row is None else bool(row.present)
+
+    def save_label(self, key: str, label: str, present: bool) -> None:
+        with self.db.session() as s:
+            s.merge(LabelState(issue_key=key, label=label, present=present))
+
+    def label_known(self, repo: str, label: str) -> bool:
+        with self.db.session() as s:
+            return s.get(KnownLabel, (repo, label)) is not None
+
+    def save_known_label(self, repo: str, label: str) -> None:
+        with self.db.session() as s:
+            s.merge(KnownLabel(repo=repo, label=label))
+
+    # ------------------------------------------------------------ stories
+
+    def link(self, story_key: str) -> StoryLink | None:
+        with self.db.session() as s:
+            return s.get(StoryLink, story_key)
+
+    def save_link(self, story_key: str, parent_key: str, source: str, linked: bool) -> None:
+        with self.db.session() as s:
+            s.merge(StoryLink(story_key=story_key, parent_key=parent_key, source=source,
+                              linked=linked))
+
+    def drop_link(self, story_key: str) -> None:
+        with self.db.session() as s:
+            s.execute(delete(StoryLink).where(StoryLink.story_key == story_key))
+
+    def stories_of(self, parent_key: str) -> list[StoryLink]:
+        with self.db.session() as s:
+            return list(s.execute(select(StoryLink).where(StoryLink.parent_key == parent_key)
+                                  .order_by(StoryLink.story_key)).scalars())
+
+    # ------------------------------------------------------------ per-issue settings
+
+    def ignored(self, key: str) -> list[str]:
+        with self.db.session() as s:
+            return list(s.execute(select(IgnoredRule.rule).where(IgnoredRule.issue_key == key)
+                                  .order_by(IgnoredRule.rule)).scalars())
+
+    def ignore(self, key: str, rule: str) -> None:
+        with self.db.session() as s:
+            s.merge(IgnoredRule(issue_key=key, rule=rule))
+
+    def identity(self, tracker: str) -> str | None:
+        with self.db.session() as s:
+            row = s.get(BotIdentity, tracker)
+            return row.login if row else None
+
+    def save_identity(self, tracker: str, login: str) -> None:
+        with self.db.session() as s:
+            s.merge(BotIdentity(tracker=tracker, login=login))
+
+
+def labels_of(record: IssueRecord) -> list[str]:
+    try:
+        value = json.loads(record.labels)
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []

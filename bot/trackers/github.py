@@ -1,0 +1,268 @@
+"""GitHub, through PyGithub and nothing else. Every call the bot makes to GitHub is here.
+
+PyGithub's own retry is turned off: a 5xx or a rate limit becomes a `TrackerError` that
+says when to try again, and the worker schedules the event for then instead of blocking.
+Objects are created lazily, so building an issue or comment handle costs no request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+from github import Auth, Github, GithubException
+from github.IssueComment import IssueComment
+from pydantic import BaseModel, ConfigDict
+
+from bot.metrics import Metrics
+
+log = logging.getLogger("usecase_bot.github")
+
+
+class TrackerError(Exception):
+    """A tracker call failed. `retry_after` is set when trying again later may succeed."""
+
+    def __init__(self, message: str, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class IssueData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    repo: str
+    number: int
+    id: int | None = None
+    title: str = ""
+    body: str = ""
+    labels: tuple[str, ...] = ()
+    state: str = "open"
+    comments: int = 0
+
+    @classmethod
+    def from_json(cls, repo: str, raw: dict[str, Any]) -> IssueData:
+        labels = raw.get("labels") or []
+        return cls(
+            repo=repo,
+            number=int(raw["number"]),
+            id=raw.get("id") if isinstance(raw.get("id"), int) else None,
+            title=raw.get("title") or "",
+            body=raw.get("body") or "",
+            labels=tuple(
+                lb["name"] if isinstance(lb, dict) else str(lb) for lb in labels
+                if isinstance(lb, dict | str)
+            ),
+            state=raw.get("state") or "open",
+            comments=int(raw.get("comments") or 0),
+        )
+
+
+class CommentData(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    body: str
+    author: str | None = None
+
+
+class GitHubClient(Protocol):
+    """The narrow set of GitHub operations the bot needs; fakes and dry runs implement it."""
+
+    def get_issue(self, repo: str, number: int) -> IssueData: ...
+    def list_comments(self, repo: str, number: int) -> list[CommentData]: ...
+    def create_comment(self, repo: str, number: int, body: str) -> CommentData: ...
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None: ...
+    def add_label(self, repo: str, number: int, label: str) -> None: ...
+    def remove_label(self, repo: str, number: int, label: str) -> None: ...
+    def ensure_label(self, repo: str, name: str, color: str, description: str) -> None: ...
+    def add_sub_issue(self, repo: str, parent: int, child_id: int) -> None: ...
+    def parent_of(self, repo: str, number: int) -> int | None: ...
+    def issues_with_label(self, repo: str, label: str) -> list[IssueData]: ...
+
+
+def _retry_after(exc: GithubException) -> float | None:
+    """Seconds to wait before a retry can work, from GitHub's headers; None if never."""
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    if "retry-after" in headers:
+        try:
+            return max(float(headers["retry-after"]), 1.0)
+        except ValueError:
+            return 60.0
+    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+        try:
+            return max(float(headers["x-ratelimit-reset"]) - time.time(), 0.0) + 1.0
+        except ValueError:
+            return 60.0
+    if exc.status in (403, 429) and "rate limit" in str(exc.data).lower():
+        return 60.0
+    if exc.status >= 500 or exc.status == 429:
+        return 0.0  # the worker's own backoff decides
+    return None
+
+
+class PyGithubClient:
+    """`GitHubClient` on PyGithub, for one token or one App installation."""
+
+    def __init__(self, gh: Github, metrics: Metrics | None = None) -> None:
+        self._gh = gh
+        self._metrics = metrics
+
+    @contextmanager
+    def _call(self, method: str) -> Iterator[None]:
+        status = "ok"
+        try:
+            yield
+        except GithubException as exc:
+            status = str(exc.status)
+            raise TrackerError(
+                f"GitHub answered {exc.status}: {_message(exc)}", exc.status, _retry_after(exc)
+            ) from None
+        except requests.RequestException as exc:
+            status = "network"
+            raise TrackerError(f"GitHub unreachable: {type(exc).__name__}", None, 0.0) from None
+        finally:
+            if self._metrics is not None:
+                self._metrics.api_calls.labels("github", method, status).inc()
+
+    def _issue(self, repo: str, number: int) -> Any:
+        return self._gh.get_repo(repo).get_issue(number)
+
+    def get_issue(self, repo: str, number: int) -> IssueData:
+        with self._call("GET"):
+            raw = self._gh.requester.requestJsonAndCheck(
+                "GET", f"/repos/{repo}/issues/{number}"
+            )[1]
+        return IssueData.from_json(repo, raw)
+
+    def list_comments(self, repo: str, number: int) -> list[CommentData]:
+        with self._call("GET"):
+            return [
+                CommentData(id=c.id, body=c.body or "", author=c.user.login if c.user else None)
+                for c in self._issue(repo, number).get_comments()
+            ]
+
+    def create_comment(self, repo: str, number: int, body: str) -> CommentData:
+        with self._call("POST"):
+            c = self._issue(repo, number).create_comment(body)
+        return CommentData(id=c.id, body=c.body or body, author=c.user.login if c.user else None)
+
+    def edit_comment(self, repo: str, comment_id: int, body: str) -> None:
+        url = f"{self._gh.requester.base_url}/repos/{repo}/issues/comments/{comment_id}"
+        with self._call("PATCH"):
+            IssueComment(self._gh.requester, url=url).edit(body)
+
+    def add_label(self, repo: str, number: int, label: str) -> None:
+        with self._call("POST"):
+            self._issue(repo, number).add_to_labels(label)
+
+    def remove_label(self, repo: str, number: int, label: str) -> None:
+        with self._call("DELETE"):
+            try:
+                self._issue(repo, number).remove_from_labels(label)
+            except GithubException as exc:
+                if exc.status != 404:  # already gone is what we wanted
+                    raise
+
+    def ensure_label(self, repo: str, name: str, color: str, description: str) -> None:
+        handle = self._gh.get_repo(repo)
+        with self._call("GET"):
+            if any(lb.name == name for lb in handle.get_labels()):
+                return
+        with self._call("POST"):
+            try:
+                handle.create_label(name, color, description)
+            except GithubException as exc:
+                if exc.status != 422:  # 422: created meanwhile by someone else
+                    raise
+
+    def add_sub_issue(self, repo: str, parent: int, child_id: int) -> None:
+        with self._call("POST"):
+            self._issue(repo, parent).add_sub_issue(child_id)
+
+    def parent_of(self, repo: str, number: int) -> int | None:
+        with self._call("GET"):
+            try:
+                raw = self._gh.requester.requestJsonAndCheck(
+                    "GET", f"/repos/{repo}/issues/{number}/parent"
+                )[1]
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        value = raw.get("number") if isinstance(raw, dict) else None
+        return value if isinstance(value, int) else None
+
+    def issues_with_label(self, repo: str, label: str) -> list[IssueData]:
+        with self._call("GET"):
+            return [
+                IssueData(repo=repo, number=i.number, id=i.id, title=i.title or "",
+                          body=i.body or "", labels=tuple(lb.name for lb in i.labels),
+                          state=i.state)
+                for i in self._gh.get_repo(repo).get_issues(state="open", labels=[label])
+            ]
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) else "no message"
+
+
+@dataclass(frozen=True)
+class GitHubAuth:
+    """How to reach GitHub: a token, or a GitHub App (id and private key)."""
+
+    api_url: str
+    token: str | None = None
+    app_id: str | None = None
+    private_key: str | None = None
+    seconds_between_writes: float = 1.0
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token or (self.app_id and self.private_key))
+
+
+def client_factory(auth: GitHubAuth, metrics: Metrics | None) -> Callable[[int | None],
+                                                                           PyGithubClient]:
+    """A function from an event's installation id to a client, one per installation."""
+    cache: dict[int | None, PyGithubClient] = {}
+
+    def client_for(installation_id: int | None) -> PyGithubClient:
+        if installation_id not in cache:
+            cache[installation_id] = PyGithubClient(_github(auth, installation_id), metrics)
+        return cache[installation_id]
+
+    return client_for
+
+
+def _github(auth: GitHubAuth, installation_id: int | None) -> Github:
+    credentials: Auth.Auth
+    if auth.app_id and auth.private_key:
+        if installation_id is None:
+            raise TrackerError("a GitHub App needs the event's installation id")
+        credentials = Auth.AppAuth(auth.app_id, auth.private_key).get_installation_auth(
+            installation_id
+        )
+    elif auth.token:
+        credentials = Auth.Token(auth.token)
+    else:
+        raise TrackerError("no GitHub credentials: set GITHUB_TOKEN or a GitHub App")
+    # Deliberate pacing: no pause between reads, `seconds_between_writes` between writes
+    # (GitHub's secondary limits punish bursts of comments); retries are the worker's job.
+    return Github(
+        auth=credentials,
+        base_url=auth.api_url.rstrip("/"),
+        retry=None,
+        timeout=20,
+        seconds_between_requests=0,
+        seconds_between_writes=auth.seconds_between_writes,
+        lazy=True,
+    )

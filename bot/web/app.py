@@ -1,0 +1,158 @@
+"""Flask application: verify, store, answer. No tracker call happens on a request."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Secrets, Settings
+from bot.metrics import Metrics
+from bot.store import queue
+from bot.store.db import Database
+from bot.trackers import github_events
+from bot.web.signatures import split_secrets, valid_signature
+
+log = logging.getLogger("usecase_bot.web")
+
+
+@dataclass(frozen=True)
+class WebContext:
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    github_secrets: list[bytes]
+
+
+def _ctx() -> WebContext:
+    ctx: WebContext = current_app.extensions["usecase_bot"]
+    return ctx
+
+
+def error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def read_body(max_bytes: int) -> bytes:
+    """The raw body, refused with 413 before it is read when it is too large."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise BadRequest(413, f"payload is larger than {max_bytes} bytes")
+    body = request.stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise BadRequest(413, f"payload is larger than {max_bytes} bytes")
+    return body
+
+
+def decode_json(body: bytes) -> dict[str, Any]:
+    """The JSON object of a delivery; GitHub's form-encoded deliveries carry it in `payload`."""
+    text = body
+    if request.mimetype == "application/x-www-form-urlencoded":
+        values = parse_qs(body.decode("utf-8", "replace")).get("payload")
+        if not values:
+            raise BadRequest(400, "form-encoded delivery without a payload field")
+        text = values[0].encode()
+    try:
+        payload = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(400, "body is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise BadRequest(400, "body is not a JSON object")
+    return payload
+
+
+webhooks = Blueprint("webhooks", __name__)
+
+
+@webhooks.post("/webhooks/github")
+def github_webhook() -> tuple[Response, int]:
+    ctx = _ctx()
+    if not ctx.github_secrets:
+        return error(503, "GitHub webhooks are off: GITHUB_WEBHOOK_SECRET is not set")
+    try:
+        body = read_body(ctx.settings.max_payload_bytes)
+        if not valid_signature(body, request.headers.get("X-Hub-Signature-256"),
+                               ctx.github_secrets):
+            raise BadRequest(401, "missing or invalid X-Hub-Signature-256")
+        event = request.headers.get("X-GitHub-Event", "")
+        delivery = request.headers.get("X-GitHub-Delivery", "")
+        if not event or not delivery:
+            raise BadRequest(400, "X-GitHub-Event and X-GitHub-Delivery are required")
+        payload = decode_json(body)
+    except BadRequest as exc:
+        log.warning("github webhook refused: %s %s", exc.status, exc.message)
+        return error(exc.status, exc.message)
+    ctx.metrics.received.labels("github", event).inc()
+    if event == "ping":
+        return jsonify(status="pong"), 200
+    key = github_events.route(event, payload)
+    repo = github_events.repo_of(payload)
+    wanted = ctx.settings.github.repos
+    if key is None or (wanted and repo not in wanted):
+        return jsonify(status="ignored"), 202
+    stored = queue.enqueue(ctx.db, "github", delivery, event, payload.get("action"), key,
+                           json.dumps(payload))
+    if not stored:
+        return jsonify(status="duplicate"), 200
+    log.info("queued github %s.%s for %s (delivery %s)", event, payload.get("action"), key,
+             delivery)
+    return jsonify(status="queued", delivery=delivery), 202
+
+
+ops = Blueprint("ops", __name__)
+
+
+@ops.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    ctx = _ctx()
+    if not ctx.db.ping():
+        return jsonify(status="error", database="unreachable"), 503
+    try:
+        stats = queue.stats(ctx.db)
+    except Exception:  # reported as unhealthy, not raised
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(
+        status="ok", database="ok",
+        queue={"pending": stats.pending, "failed": stats.failed, "dead": stats.dead},
+    ), 200
+
+
+@ops.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(_ctx().metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def create_app(settings: Settings, secrets: Secrets, db: Database, metrics: Metrics) -> Flask:
+    app = Flask("usecase_bot")
+    github_secrets = split_secrets(
+        secrets.github_webhook_secret.get_secret_value() if secrets.github_webhook_secret else None
+    )
+    if not github_secrets:
+        log.warning("GITHUB_WEBHOOK_SECRET is not set: /webhooks/github refuses every delivery")
+    app.extensions["usecase_bot"] = WebContext(settings, db, metrics, github_secrets)
+    app.register_blueprint(webhooks)
+    app.register_blueprint(ops)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        return error(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> tuple[Response, int]:
+        log.error("request failed: %s: %s", type(exc).__name__, exc)
+        return error(500, "internal error; the delivery was not stored, please redeliver")
+
+    return app
