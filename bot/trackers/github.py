@@ -159,8 +159,11 @@ class PyGithubClient:
             IssueComment(self._gh.requester, url=url).edit(body)
 
     def add_label(self, repo: str, number: int, label: str) -> None:
+        # `Issue.add_to_labels` sends a bare list; the documented body is {"labels": [...]}.
         with self._call("POST"):
-            self._issue(repo, number).add_to_labels(label)
+            self._gh.requester.requestJsonAndCheck(
+                "POST", f"/repos/{repo}/issues/{number}/labels", input={"labels": [label]}
+            )
 
     def remove_label(self, repo: str, number: int, label: str) -> None:
         with self._call("DELETE"):

@@ -8,10 +8,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-_STOP = frozenset(
-    """a an the and or of to in on for with as at by is are be can i want so that my we our
-    it this user story use case should will from into when then system""".split()
-)
+_STOP_WORDS = """a an the and or of to in on for with as at by is are be can i want so that my
+we our it this user story use case should will from into when then system"""
+_STOP = frozenset(_STOP_WORDS.split())
 
 
 def _tokens(text: str) -> list[str]:
