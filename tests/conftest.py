@@ -4,6 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from tests.fake_github import FakeGitHub, load_check
+from tests.github_harness import BotUnderTest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -22,3 +26,25 @@ def shared_or_skip(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the labelled corpus is not beside this checkout")
     return path
+
+
+@pytest.fixture
+def fake():
+    """The fake GitHub; any request GitHub's API description lacks fails the test."""
+    server = FakeGitHub(check=load_check()).start()
+    yield server
+    server.stop()
+    assert server.violations == [], "requests GitHub does not document"
+
+
+@pytest.fixture
+def settings(monkeypatch):
+    monkeypatch.setenv("USECASE_BOT_GITHUB__SECONDS_BETWEEN_WRITES", "0")
+    return Settings()
+
+
+@pytest.fixture
+def bot(tmp_path, fake, settings):
+    under_test = BotUnderTest(tmp_path, fake, settings)
+    yield under_test
+    under_test.stop()

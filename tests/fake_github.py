@@ -88,6 +88,7 @@ class FakeGitHub:
         self.comments: dict[int, dict[str, Any]] = {}
         self.log: list[tuple[str, str, int]] = []
         self.violations: list[str] = []
+        self.auth_headers: list[str] = []
         self.failures: list[Failure] = []
         self.bot_login = "usecase-bot"
         self._ids = 1000
@@ -168,6 +169,7 @@ class FakeGitHub:
         @app.before_request
         def _check() -> Response | None:
             body = request.get_json(silent=True) if request.data else None
+            fake.auth_headers.append(request.headers.get("Authorization", ""))
             if fake.check is not None:
                 fake.violations += fake.check.problems(request.method, request.path, body)
             for failure in fake.failures:

@@ -22,6 +22,32 @@ from bot.web.app import create_app
 from tests.fake_github import FakeGitHub
 
 SECRET = "It's a Secret to Everybody"
+REPO = "acme/shop"
+INCOMPLETE = """### Primary actor
+
+Customer
+
+### Main success scenario
+
+1. Customer puts goods in the cart.
+2. System shows the total.
+3. Customer pays.
+"""
+FIXED = INCOMPLETE + """
+### Extensions
+
+3a. The payment is declined:
+  3a1. System shows the reason.
+  3a2. Resume at step 3.
+"""
+LINT = "<!-- usecase-bot:lint -->"
+
+
+
+def lint_comments(fake: FakeGitHub, number: int = 1) -> list[dict[str, Any]]:
+    return [c for c in fake.comments_on(REPO, number) if c["body"].startswith(LINT)]
+
+
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:

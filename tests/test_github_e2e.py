@@ -8,51 +8,8 @@ import json
 import pytest
 import requests
 
-from bot.config import Settings
 from tests import github_payloads as gh
-from tests.fake_github import FakeGitHub, load_check
-from tests.github_harness import BotUnderTest
-
-REPO = "acme/shop"
-INCOMPLETE = """### Primary actor
-
-Customer
-
-### Main success scenario
-
-1. Customer puts goods in the cart.
-2. System shows the total.
-3. Customer pays.
-"""
-FIXED = INCOMPLETE + """
-### Extensions
-
-3a. The payment is declined:
-  3a1. System shows the reason.
-  3a2. Resume at step 3.
-"""
-LINT = "<!-- usecase-bot:lint -->"
-
-
-@pytest.fixture
-def fake():
-    server = FakeGitHub(check=load_check()).start()
-    yield server
-    server.stop()
-    assert server.violations == [], "requests GitHub does not document"
-
-
-@pytest.fixture
-def settings(monkeypatch):
-    monkeypatch.setenv("USECASE_BOT_GITHUB__SECONDS_BETWEEN_WRITES", "0")
-    return Settings()
-
-
-@pytest.fixture
-def bot(tmp_path, fake, settings):
-    under_test = BotUnderTest(tmp_path, fake, settings)
-    yield under_test
-    under_test.stop()
+from tests.github_harness import FIXED, INCOMPLETE, REPO, BotUnderTest, lint_comments
 
 
 def open_use_case(fake, bot, body=INCOMPLETE, number=1):
@@ -60,10 +17,6 @@ def open_use_case(fake, bot, body=INCOMPLETE, number=1):
     assert bot.deliver("issues", gh.issues("opened", REPO, issue)).status_code == 202
     bot.drain()
     return issue
-
-
-def lint_comments(fake, number=1):
-    return [c for c in fake.comments_on(REPO, number) if c["body"].startswith(LINT)]
 
 
 # ------------------------------------------------------------------ receiving
