@@ -84,17 +84,17 @@ def claim(db: Database) -> Claimed | None:
         row = s.execute(query).scalar_one_or_none()
         if row is None:
             return None
+        claimed = Claimed(row.id, row.tracker, row.delivery, row.event, row.action,
+                          row.issue_key, row.payload, row.attempts + 1, row.received_at)
         # Compare-and-set, so two workers never take the same event.
         taken = s.execute(  # type: ignore[attr-defined]
             update(Event)
             .where(Event.id == row.id, Event.status == row.status,
                    Event.attempts == row.attempts)
-            .values(status=PROCESSING, attempts=row.attempts + 1, locked_until=stamp + LEASE)
+            .values(status=PROCESSING, attempts=claimed.attempts, locked_until=stamp + LEASE)
+            .execution_options(synchronize_session=False)
         ).rowcount
-        if taken != 1:
-            return None
-        return Claimed(row.id, row.tracker, row.delivery, row.event, row.action, row.issue_key,
-                       row.payload, row.attempts + 1, row.received_at)
+        return claimed if taken == 1 else None
 
 
 def complete(db: Database, event_id: int) -> None:
