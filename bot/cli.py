@@ -137,7 +137,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         thread.start()
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever() to return, so it must not run on its thread.
+    signal.signal(signal.SIGTERM,
+                  lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,12 +9,12 @@ from bot.trackers.github import CommentData, GitHubClient, IssueData
 
 
 class DryRunGitHub:
-    def __init__(self, real: GitHubClient, out: TextIO = sys.stdout) -> None:
+    def __init__(self, real: GitHubClient, out: TextIO | None = None) -> None:
         self._real = real
         self._out = out
 
     def _say(self, text: str) -> None:
-        print(f"[dry-run] {text}", file=self._out, flush=True)
+        print(f"[dry-run] {text}", file=self._out or sys.stdout, flush=True)
 
     def get_issue(self, repo: str, number: int) -> IssueData:
         return self._real.get_issue(repo, number)
