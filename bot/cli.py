@@ -10,12 +10,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.lint import render
 from bot.lint.engine import LintResult, lint_text
 from bot.lint.registry import RULES
 from bot.usecase.parse import Markup
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # Trackers cap issue bodies at 64 KiB; a file far beyond that is not a use case.
@@ -120,6 +124,7 @@ def _check_config(settings: Settings) -> int:
     return EXIT_OK
 
 
+# The server parts are imported only by the commands that use them, so `lint` starts fast.
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from werkzeug.serving import make_server
 
@@ -130,11 +135,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
     app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
     stop = threading.Event()
-    thread = None
-    if not args.no_worker:
-        thread = threading.Thread(target=runtime.worker().run_forever, args=(stop,),
-                                  name="worker", daemon=True)
-        thread.start()
+    threads = [] if args.no_worker else _start_workers(runtime, stop)
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
     # shutdown() waits for serve_forever() to return, so it must not run on its thread.
@@ -146,9 +147,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         stop.set()
-        if thread is not None:
+        for thread in threads:
             thread.join(timeout=30)
     return EXIT_OK
+
+
+def _start_workers(runtime: Runtime, stop: threading.Event) -> list[threading.Thread]:
+    """`worker.concurrency` threads; events of one issue still run one at a time."""
+    threads = []
+    for n in range(runtime.settings.worker.concurrency):
+        thread = threading.Thread(target=runtime.worker().run_forever, args=(stop,),
+                                  name=f"worker-{n}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,10 +170,14 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = _start_workers(runtime, stop)
     try:
-        runtime.worker().run_forever(stop)
+        while not stop.wait(1.0):
+            pass
     except KeyboardInterrupt:
         stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
     return EXIT_OK
 
 

@@ -236,6 +236,34 @@ def test_a_lost_database_finds_the_comment_again_by_its_marker(tmp_path, fake, s
     assert "all clear" in comment["body"] or "no errors" in comment["body"]
 
 
+def test_the_marker_is_found_on_a_later_page_of_comments(tmp_path, fake, settings):
+    fake.per_page = 5
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = BotUnderTest(tmp_path / "a", fake, settings)
+    try:
+        issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+        for n in range(12):
+            cid = fake.next_id()
+            fake.comments[cid] = {"id": cid, "body": f"human comment {n}", "_repo": REPO,
+                                  "_issue": 1, "user": {"login": "alice", "id": 3}}
+        first.deliver("issues", gh.issues("opened", REPO, issue))
+        first.drain()
+    finally:
+        first.stop()
+    issue["comments"] = 13
+    issue["body"] = FIXED
+    second = BotUnderTest(tmp_path / "b", fake, settings)
+    try:
+        second.deliver("issues", gh.issues("edited", REPO, issue))
+        second.drain()
+    finally:
+        second.stop()
+    assert len(lint_comments(fake)) == 1
+    pages = [p for m, p, _ in fake.log if m == "GET" and p.endswith("/issues/1/comments")]
+    assert len(pages) == 3
+
+
 # ------------------------------------------------------------------ health and metrics
 
 
