@@ -130,7 +130,8 @@ class GitHubHandler:
         ignored = self.state.ignored(key)
         result = lint_text(issue.body, policy=self.settings.lint_policy(frozenset(ignored)))
         stories = self._story_lines(key, issue.repo)
-        body = render.lint_comment(result.findings, stories, ignored)
+        body = render.markdown(render.lint_doc(result.findings, stories, ignored),
+                               render.LINT_MARKER)
         wanted = bool(result.findings or stories)
         self._put_comment(issue, render.LINT_MARKER, body, create=wanted)
         self._set_label(issue, self.settings.labels.incomplete, result.has_errors)
@@ -213,14 +214,15 @@ class GitHubHandler:
             if r.state == "open"
         ]
         picks = suggest(f"{issue.title}\n{issue.body}", candidates)
-        self._put_comment(issue, render.LINK_MARKER, render.link_comment(picks, problem))
+        self._put_comment(issue, render.LINK_MARKER,
+                          render.markdown(render.link_doc(picks, problem), render.LINK_MARKER))
         self._set_label(issue, ORPHAN_LABEL, True)
 
     def _adopted(self, issue: IssueData, parent_shown: str) -> None:
         key = issue_key(issue.repo, issue.number)
         if self.state.comment(key, render.LINK_MARKER) is not None:
-            self._put_comment(issue, render.LINK_MARKER,
-                              render.link_comment([], None, linked_to=parent_shown))
+            doc = render.link_doc([], None, linked_to=parent_shown)
+            self._put_comment(issue, render.LINK_MARKER, render.markdown(doc, render.LINK_MARKER))
         self._set_label(issue, ORPHAN_LABEL, False)
 
     # ------------------------------------------------------------ sub-issue events
@@ -267,7 +269,8 @@ class GitHubHandler:
     def _command(self, issue: IssueData, verb: str, argument: str | None) -> None:
         key = issue_key(issue.repo, issue.number)
         if verb == "help":
-            self._reply(issue, render.help_comment(COMMAND_HELP), raw=True)
+            self._reply(issue, render.markdown(render.help_doc(COMMAND_HELP),
+                                               render.REPLY_MARKER), raw=True)
         elif verb == "check":
             fresh = self.client.get_issue(issue.repo, issue.number)
             self._remember(fresh)
@@ -294,8 +297,8 @@ class GitHubHandler:
             self._reply(issue, f"`/usecase {verb}` is not a command; `/usecase help` lists them.")
 
     def _reply(self, issue: IssueData, text: str, raw: bool = False) -> None:
-        created = self.client.create_comment(issue.repo, issue.number,
-                                             text if raw else render.reply(text))
+        body = text if raw else render.markdown(render.text_doc(text), render.REPLY_MARKER)
+        created = self.client.create_comment(issue.repo, issue.number, body)
         self._learn_identity(created)
 
     # ------------------------------------------------------------ writing the difference

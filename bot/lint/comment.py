@@ -1,11 +1,13 @@
-"""The bot's comments on GitHub issues, as Markdown. Deterministic: the same findings and
-stories always give the same text, so an unchanged issue costs no write."""
+"""The bot's comments, built once as a small document and written out as GitHub Markdown,
+Jira wiki markup or Atlassian Document Format. Deterministic: the same findings and stories
+always give the same text, so an unchanged issue costs no write."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.lint.registry import RULES
 from bot.usecase.model import Finding, Severity
@@ -16,6 +18,19 @@ REPLY_MARKER = "<!-- usecase-bot:reply -->"
 MARKERS = (LINT_MARKER, LINK_MARKER, REPLY_MARKER)
 
 _HEADINGS = ((Severity.ERROR, "Errors"), (Severity.WARNING, "Warnings"), (Severity.INFO, "Notes"))
+
+# A segment of text: plain, "code" or "strong".
+Segment = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading", "para", "label" (a bold line), "item", "fix", "small"
+    segments: tuple[Segment, ...]
+
+
+def _b(kind: str, *parts: str | Segment) -> Block:
+    return Block(kind, tuple(p if isinstance(p, tuple) else (p, None) for p in parts))
 
 
 @dataclass(frozen=True)
@@ -37,70 +52,178 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def lint_comment(findings: Sequence[Finding], stories: Sequence[StoryLine],
-                 ignored: Sequence[str]) -> str:
+# ---------------------------------------------------------------- what the comments say
+
+
+def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
+             ignored: Sequence[str]) -> list[Block]:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
-    lines = [LINT_MARKER]
     if errors:
-        lines.append(
-            f"### Use-case check: {_count(len(errors), 'error')}, "
-            f"{_count(len(warnings), 'warning')}"
-        )
-        lines.append("")
-        lines.append("This use case is missing something its readers will need. "
-                     "Edit the issue and this comment updates itself.")
+        doc = [
+            _b("heading", f"Use-case check: {_count(len(errors), 'error')}, "
+                          f"{_count(len(warnings), 'warning')}"),
+            _b("para", "This use case is missing something its readers will need. "
+                       "Edit the issue and this comment updates itself."),
+        ]
     elif findings:
-        lines.append("### Use-case check: no errors")
-        lines.append("")
-        lines.append("Every error is fixed. What is left are suggestions.")
+        doc = [_b("heading", "Use-case check: no errors"),
+               _b("para", "Every error is fixed. What is left are suggestions.")]
     else:
-        lines.append("### Use-case check: all clear")
-        lines.append("")
-        lines.append("Every error is fixed and nothing else stands out.")
+        doc = [_b("heading", "Use-case check: all clear"),
+               _b("para", "Every error is fixed and nothing else stands out.")]
     for severity, heading in _HEADINGS:
         group = [f for f in findings if f.severity is severity]
-        if not group:
-            continue
-        lines += ["", f"**{heading}**", ""]
+        if group:
+            doc.append(_b("label", heading))
         for f in group:
             where = f" (line {f.line})" if f.line else ""
-            lines.append(f"- `{f.rule}`{where}: {f.message}")
-            lines.append(f"  *To fix:* {RULES[f.rule].advice}")
+            doc.append(_b("item", (f.rule, "code"), f"{where}: {f.message}"))
+            doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[f.rule].advice}"))
     if ignored:
-        lines += ["", "Ignored on this issue: " + ", ".join(f"`{r}`" for r in sorted(ignored))]
+        parts: list[str | Segment] = ["Ignored on this issue: "]
+        for i, rule in enumerate(sorted(ignored)):
+            parts += [", "] if i else []
+            parts.append((rule, "code"))
+        doc.append(_b("para", *parts))
     if stories:
-        lines += ["", "### Stories", ""]
+        doc.append(_b("heading", "Stories"))
         for s in stories:
             state = " (closed)" if s.closed else ""
-            lines.append(f"- {s.ref}{state} {s.title}".rstrip())
-    lines += ["", "<sub>Commands: `/usecase check` · `/usecase ignore <rule>` · "
-              "`/usecase help`</sub>"]
-    return "\n".join(lines)
+            doc.append(_b("item", f"{s.ref}{state} {s.title}".rstrip()))
+    doc.append(_b("small", "Commands: ", ("/usecase check", "code"), " · ",
+                  ("/usecase ignore <rule>", "code"), " · ", ("/usecase help", "code")))
+    return doc
 
 
-def link_comment(suggestions: Sequence[str], problem: str | None,
-                 linked_to: str | None = None) -> str:
-    lines = [LINK_MARKER]
+def link_doc(suggestions: Sequence[str], problem: str | None,
+             linked_to: str | None = None) -> list[Block]:
     if linked_to:
-        lines.append(f"This story is linked to its use case {linked_to}.")
-        return "\n".join(lines)
-    lines.append(problem or "This story does not name the use case it belongs to.")
-    lines.append("")
-    lines.append("Name it in the body, e.g. `Use case: #12`, or comment `/usecase link #12`.")
+        return [_b("para", f"This story is linked to its use case {linked_to}.")]
+    doc = [
+        _b("para", problem or "This story does not name the use case it belongs to."),
+        _b("para", "Name it in the description, e.g. ", ("Use case: #12", "code"),
+           ", or comment ", ("/usecase link #12", "code"), "."),
+    ]
     if suggestions:
-        lines += ["", "Likely parents: " + ", ".join(suggestions)]
-    return "\n".join(lines)
+        doc.append(_b("para", "Likely parents: " + ", ".join(suggestions)))
+    return doc
 
 
-def help_comment(verbs: Sequence[tuple[str, str]]) -> str:
-    lines = [REPLY_MARKER, "**usecase-bot commands** (for people with write or triage access)",
-             ""]
-    lines += [f"- `{verb}`: {what}" for verb, what in verbs]
-    lines += ["", "**Rules**", ""]
-    lines += [f"- `{r.name}` ({r.severity.value}): {r.summary}" for r in RULES.values()]
-    return "\n".join(lines)
+def help_doc(verbs: Sequence[tuple[str, str]]) -> list[Block]:
+    doc = [_b("label", "usecase-bot commands")]
+    doc += [_b("item", (verb, "code"), f": {what}") for verb, what in verbs]
+    doc.append(_b("label", "Rules"))
+    doc += [_b("item", (r.name, "code"), f" ({r.severity.value}): {r.summary}")
+            for r in RULES.values()]
+    return doc
 
 
-def reply(text: str) -> str:
-    return f"{REPLY_MARKER}\n{text}"
+def text_doc(text: str) -> list[Block]:
+    return [_b("para", text)]
+
+
+# ---------------------------------------------------------------- GitHub Markdown
+
+
+def _md(segments: tuple[Segment, ...]) -> str:
+    marks = {"code": "`{}`", "strong": "*{}*", None: "{}"}
+    return "".join(marks[mark].format(text) for text, mark in segments)
+
+
+def markdown(doc: Sequence[Block], marker: str) -> str:
+    lines = [marker]
+    for block in doc:
+        text = _md(block.segments)
+        if block.kind == "heading":
+            lines += ["", f"### {text}"]
+        elif block.kind == "label":
+            lines += ["", f"**{text}**", ""]
+        elif block.kind == "item":
+            lines.append(f"- {text}")
+        elif block.kind == "fix":
+            lines.append(f"  {text}")
+        elif block.kind == "small":
+            lines += ["", f"<sub>{text}</sub>"]
+        else:
+            lines += ["", text]
+    return "\n".join(lines).replace(f"{marker}\n\n", f"{marker}\n", 1)
+
+
+# ---------------------------------------------------------------- Jira wiki markup
+
+
+def _wiki_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "{}[]|*_^~" else ch for ch in text)
+
+
+def _wiki(segments: tuple[Segment, ...]) -> str:
+    out = []
+    for text, mark in segments:
+        if mark == "code":
+            out.append("{{" + text + "}}")
+        elif mark == "strong":
+            out.append(f"*{_wiki_escape(text)}*")
+        else:
+            out.append(_wiki_escape(text))
+    return "".join(out)
+
+
+def wiki(doc: Sequence[Block]) -> str:
+    lines: list[str] = []
+    for block in doc:
+        text = _wiki(block.segments)
+        if block.kind == "heading":
+            lines += ["", f"h3. {text}"]
+        elif block.kind == "label":
+            lines += ["", f"*{text}*"]
+        elif block.kind == "item":
+            lines.append(f"* {text}")
+        elif block.kind == "fix":
+            lines.append(f"** {text}")
+        elif block.kind == "small":
+            lines += ["", f"_{text}_"]
+        else:
+            lines += ["", text]
+    return "\n".join(lines).strip()
+
+
+# ---------------------------------------------------------------- Atlassian Document Format
+
+
+def _adf_text(segments: tuple[Segment, ...]) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = []
+    for text, mark in segments:
+        if not text:
+            continue
+        node: dict[str, Any] = {"type": "text", "text": text}
+        if mark is not None:
+            node["marks"] = [{"type": mark}]
+        nodes.append(node)
+    return nodes
+
+
+def adf(doc: Sequence[Block]) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] | None = None
+    for block in doc:
+        para = {"type": "paragraph", "content": _adf_text(block.segments)}
+        if block.kind in ("item", "fix"):
+            if block.kind == "fix" and items:
+                items[-1]["content"].append(para)
+                continue
+            if items is None:
+                items = []
+                content.append({"type": "bulletList", "content": items})
+            items.append({"type": "listItem", "content": [para]})
+            continue
+        items = None
+        if block.kind == "heading":
+            content.append({"type": "heading", "attrs": {"level": 3},
+                            "content": _adf_text(block.segments)})
+        elif block.kind == "label":
+            content.append({"type": "paragraph", "content": _adf_text(
+                tuple((t, "strong") for t, _ in block.segments))})
+        else:
+            content.append(para)
+    return {"type": "doc", "version": 1, "content": content}
