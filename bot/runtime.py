@@ -10,13 +10,15 @@ from typing import Any
 
 from bot.config import Secrets, Settings
 from bot.jobs.github_handler import GitHubHandler
-from bot.jobs.worker import Handler, Worker
+from bot.jobs.jira_handler import JiraHandler
+from bot.jobs.worker import Handler, HandlerFor, Worker
 from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
 from bot.store.state import State
-from bot.trackers.dry_run import DryRunGitHub
+from bot.trackers.dry_run import DryRunGitHub, DryRunJira
 from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
+from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient
 
 
 def setup_logging() -> None:
@@ -25,6 +27,14 @@ def setup_logging() -> None:
         level=getattr(logging, level, logging.INFO), stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def github_web_url(api_url: str) -> str:
+    """Where people see issues: github.com for the public API, the host for GHES."""
+    api = api_url.rstrip("/")
+    if api == "https://api.github.com":
+        return "https://github.com"
+    return api.removesuffix("/api/v3")
 
 
 def private_key(raw: str | None) -> str | None:
@@ -61,7 +71,16 @@ class Runtime:
             seconds_between_writes=self.settings.github.seconds_between_writes,
         )
 
-    def handler_factory(self) -> Any:
+    def jira_auth(self) -> JiraAuth:
+        s = self.secrets
+        return JiraAuth(
+            url=s.jira_url, email=s.jira_email,
+            api_token=s.jira_api_token.get_secret_value() if s.jira_api_token else None,
+            pat=s.jira_pat.get_secret_value() if s.jira_pat else None,
+            api_version=self.settings.jira.api_version,
+        )
+
+    def handler_factory(self) -> HandlerFor:
         github_for = client_factory(self.github_auth(), self.metrics)
         state = State(self.db)
         if self.dry_run:
@@ -70,7 +89,15 @@ class Runtime:
             scratch.create_schema()
             state = State(scratch)
 
+        jira: list[JiraClient] = []
+
         def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
+            if tracker == "jira":
+                if not jira:
+                    real = PythonJiraClient(self.jira_auth(), self.metrics)
+                    jira.append(DryRunJira(real) if self.dry_run else real)
+                return JiraHandler(self.settings, state, jira[0], github_web_url(
+                    self.secrets.github_api_url))
             installation = (payload.get("installation") or {}).get("id")
             client: GitHubClient = github_for(installation)
             if self.dry_run:

@@ -16,8 +16,7 @@ from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
 from bot.trackers.github import CommentData, GitHubClient, IssueData, TrackerError
 from bot.trackers.github_events import issue_key
-from bot.usecase.parse import parse
-from bot.usecase.similarity import Candidate, suggest
+from bot.usecase.similarity import Candidate, suggest, use_case_words
 from bot.usecase.stories import ParentRef, commands, parent_references
 
 log = logging.getLogger("usecase_bot.github")
@@ -209,7 +208,7 @@ class GitHubHandler:
 
     def _orphan(self, issue: IssueData, problem: str | None) -> None:
         candidates = [
-            Candidate(f"#{r.number}", f"{r.title}\n{_summary(r.body)}")
+            Candidate(f"#{r.number}", f"{r.title}\n{use_case_words(r.body)}")
             for r in self.state.issues_of_kind("github", issue.repo, "use_case")
             if r.state == "open"
         ]
@@ -363,8 +362,3 @@ def _issue_of(record: IssueRecord) -> IssueData:
                      title=record.title, body=record.body, labels=tuple(labels_of(record)),
                      state=record.state, comments=record.comment_count)
 
-
-def _summary(body: str) -> str:
-    """The words of a use case that say what it is about: goal and steps."""
-    uc = parse(body).use_case
-    return " ".join([uc.goal or "", *(s.text for s in uc.main_flow)])

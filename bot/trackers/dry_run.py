@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.trackers.github import CommentData, GitHubClient, IssueData
+from bot.trackers.jira import JiraClient, JiraIssue
 
 
 class DryRunGitHub:
@@ -46,3 +47,41 @@ class DryRunGitHub:
 
     def add_sub_issue(self, repo: str, parent: int, child_id: int) -> None:
         self._say(f"would make issue id {child_id} a sub-issue of {repo}#{parent}")
+
+
+class DryRunJira:
+    def __init__(self, real: JiraClient, out: TextIO | None = None) -> None:
+        self._real = real
+        self._out = out
+        self.api_version = real.api_version
+
+    def _say(self, text: str) -> None:
+        print(f"[dry-run] {text}", file=self._out or sys.stdout, flush=True)
+
+    def get_issue(self, key_or_id: str) -> JiraIssue:
+        return self._real.get_issue(key_or_id)
+
+    def get_property(self, key: str) -> dict[str, Any] | None:
+        return self._real.get_property(key)
+
+    def link_types(self) -> list[str]:
+        return self._real.link_types()
+
+    def add_comment(self, key: str, body: Any) -> tuple[str, str | None]:
+        self._say(f"would comment on {key}:\n{body}\n")
+        return "0", None
+
+    def edit_comment(self, key: str, comment_id: str, body: Any) -> None:
+        self._say(f"would edit comment {comment_id} on {key}:\n{body}\n")
+
+    def set_label(self, key: str, label: str, present: bool) -> None:
+        self._say(f"would {'add' if present else 'remove'} label {label!r} on {key}")
+
+    def set_property(self, key: str, value: dict[str, Any]) -> None:
+        self._say(f"would store {value} in the usecase-bot property of {key}")
+
+    def link(self, link_type: str, story: str, use_case: str) -> None:
+        self._say(f"would link {story} to {use_case} ({link_type})")
+
+    def remote_link(self, key: str, url: str, title: str) -> None:
+        self._say(f"would add a remote link from {key} to {url}")

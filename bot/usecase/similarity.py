@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.usecase.parse import parse
+
 _STOP_WORDS = """a an the and or of to in on for with as at by is are be can i want so that my
 we our it this user story use case should will from into when then system"""
 _STOP = frozenset(_STOP_WORDS.split())
@@ -48,3 +50,9 @@ def suggest(story: str, candidates: list[Candidate], limit: int = 3) -> list[str
             scored.append((dot / (qnorm * norm), cand.ref))
     scored.sort(key=lambda s: (-s[0], s[1]))
     return [ref for _, ref in scored[:limit]]
+
+
+def use_case_words(body: str) -> str:
+    """The words of a use case that say what it is about: its goal and main steps."""
+    uc = parse(body).use_case
+    return " ".join([uc.goal or "", *(s.text for s in uc.main_flow)])

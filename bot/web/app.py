@@ -10,14 +10,15 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Secrets, Settings
 from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
-from bot.trackers import github_events
-from bot.web.signatures import split_secrets, valid_signature
+from bot.trackers import github_events, jira_events
+from bot.web.signatures import split_secrets, valid_signature, valid_token
 
 log = logging.getLogger("usecase_bot.web")
 
@@ -28,6 +29,8 @@ class WebContext:
     db: Database
     metrics: Metrics
     github_secrets: list[bytes]
+    jira_secrets: list[bytes]
+    jira_tokens: list[bytes]
 
 
 def _ctx() -> WebContext:
@@ -112,6 +115,41 @@ def github_webhook() -> tuple[Response, int]:
     return jsonify(status="queued", delivery=delivery), 202
 
 
+@webhooks.post("/webhooks/jira")
+def jira_webhook() -> tuple[Response, int]:
+    ctx = _ctx()
+    if not ctx.jira_secrets and not ctx.jira_tokens:
+        return error(503, "Jira webhooks are off: set JIRA_WEBHOOK_SECRET (Cloud) or "
+                          "JIRA_WEBHOOK_TOKEN (Data Center)")
+    try:
+        body = read_body(ctx.settings.max_payload_bytes)
+        signed = bool(ctx.jira_secrets) and valid_signature(
+            body, request.headers.get("X-Hub-Signature"), ctx.jira_secrets)
+        tokened = bool(ctx.jira_tokens) and valid_token(request.args.get("token"),
+                                                         ctx.jira_tokens)
+        if not (signed or tokened):
+            raise BadRequest(401, "missing or invalid X-Hub-Signature or token")
+        payload = decode_json(body)
+    except BadRequest as exc:
+        log.warning("jira webhook refused: %s %s", exc.status, exc.message)
+        return error(exc.status, exc.message)
+    event = str(payload.get("webhookEvent") or "unknown")
+    ctx.metrics.received.labels("jira", event).inc()
+    key = jira_events.route(payload)
+    project = ((payload.get("issue") or {}).get("key") or "").split("-")[0]
+    wanted = ctx.settings.jira.projects
+    if key is None or (wanted and project and project not in wanted):
+        return jsonify(status="ignored"), 202
+    delivery = jira_events.dedup_key(request.headers.get("X-Atlassian-Webhook-Identifier"),
+                                     payload)
+    stored = queue.enqueue(ctx.db, "jira", delivery, event, payload.get("issue_event_type_name"),
+                           key, json.dumps(payload))
+    if not stored:
+        return jsonify(status="duplicate"), 200
+    log.info("queued jira %s for %s (delivery %s)", event, key, delivery)
+    return jsonify(status="queued", delivery=delivery), 202
+
+
 ops = Blueprint("ops", __name__)
 
 
@@ -135,14 +173,21 @@ def metrics() -> Response:
     return Response(generate_latest(_ctx().metrics.registry), mimetype=CONTENT_TYPE_LATEST)
 
 
+def _secret_list(value: SecretStr | None) -> list[bytes]:
+    return split_secrets(value.get_secret_value() if value is not None else None)
+
+
 def create_app(settings: Settings, secrets: Secrets, db: Database, metrics: Metrics) -> Flask:
     app = Flask("usecase_bot")
-    github_secrets = split_secrets(
-        secrets.github_webhook_secret.get_secret_value() if secrets.github_webhook_secret else None
-    )
+    github_secrets = _secret_list(secrets.github_webhook_secret)
     if not github_secrets:
         log.warning("GITHUB_WEBHOOK_SECRET is not set: /webhooks/github refuses every delivery")
-    app.extensions["usecase_bot"] = WebContext(settings, db, metrics, github_secrets)
+    jira_secrets = _secret_list(secrets.jira_webhook_secret)
+    jira_tokens = _secret_list(secrets.jira_webhook_token)
+    if not jira_secrets and not jira_tokens:
+        log.info("no JIRA_WEBHOOK_SECRET or JIRA_WEBHOOK_TOKEN: /webhooks/jira answers 503")
+    app.extensions["usecase_bot"] = WebContext(settings, db, metrics, github_secrets,
+                                               jira_secrets, jira_tokens)
     app.register_blueprint(webhooks)
     app.register_blueprint(ops)
 

@@ -1,0 +1,225 @@
+"""Jira, through python-jira and nothing else. Every call the bot makes to Jira is here.
+
+The client is built on first use, in the worker: python-jira asks for `serverInfo` when it
+is constructed, and an unreachable Jira must delay events, not stop the web endpoint.
+python-jira's own retries are off (the worker retries, honouring Retry-After), and writes
+go through its session directly where its helpers would read the resource back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import requests
+from jira import JIRA, JIRAError
+from pydantic import BaseModel, ConfigDict
+
+from bot.metrics import Metrics
+from bot.trackers.github import TrackerError
+
+log = logging.getLogger("usecase_bot.jira")
+
+PROPERTY = "usecase-bot"
+
+
+class JiraIssue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    id: str
+    project: str
+    summary: str = ""
+    # Wiki markup (REST v2) or an ADF document (REST v3), as Jira holds it.
+    description: Any = None
+    labels: tuple[str, ...] = ()
+    issue_type: str = ""
+    status: str = ""
+    resolved: bool = False
+    # (link type name, other issue key) for every issue link.
+    links: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> JiraIssue:
+        fields = raw.get("fields") or {}
+        links = []
+        for link in fields.get("issuelinks") or []:
+            other = link.get("outwardIssue") or link.get("inwardIssue") or {}
+            name = (link.get("type") or {}).get("name", "")
+            if other.get("key"):
+                links.append((name, other["key"]))
+        status = (fields.get("status") or {})
+        return cls(
+            key=raw["key"], id=str(raw.get("id", "")),
+            project=((fields.get("project") or {}).get("key") or raw["key"].split("-")[0]),
+            summary=fields.get("summary") or "",
+            description=fields.get("description"),
+            labels=tuple(fields.get("labels") or []),
+            issue_type=(fields.get("issuetype") or {}).get("name", ""),
+            status=status.get("name", ""),
+            resolved=bool(fields.get("resolution")) or
+            (status.get("statusCategory") or {}).get("key") == "done",
+            links=tuple(links),
+        )
+
+
+class JiraClient(Protocol):
+    """The Jira operations the bot needs; fakes and dry runs implement it."""
+
+    api_version: int
+
+    def get_issue(self, key_or_id: str) -> JiraIssue: ...
+    def add_comment(self, key: str, body: Any) -> tuple[str, str | None]: ...
+    def edit_comment(self, key: str, comment_id: str, body: Any) -> None: ...
+    def set_label(self, key: str, label: str, present: bool) -> None: ...
+    def get_property(self, key: str) -> dict[str, Any] | None: ...
+    def set_property(self, key: str, value: dict[str, Any]) -> None: ...
+    def link_types(self) -> list[str]: ...
+    def link(self, link_type: str, story: str, use_case: str) -> None: ...
+    def remote_link(self, key: str, url: str, title: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class JiraAuth:
+    url: str | None
+    email: str | None = None
+    api_token: str | None = None
+    pat: str | None = None
+    api_version: int = 2
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.url and ((self.email and self.api_token) or self.pat))
+
+
+def _retry_after(exc: JIRAError) -> float | None:
+    response = exc.response
+    headers = {k.lower(): v for k, v in (response.headers if response is not None else {})
+               .items()}
+    if "retry-after" in headers:
+        try:
+            return max(float(headers["retry-after"]), 1.0)
+        except ValueError:
+            return 60.0
+    status = exc.status_code or 0
+    if status == 429 or status >= 500:
+        return 0.0
+    return None
+
+
+class PythonJiraClient:
+    """`JiraClient` on python-jira: Cloud (email + API token) or Data Center (PAT)."""
+
+    def __init__(self, auth: JiraAuth, metrics: Metrics | None = None) -> None:
+        if not auth.configured:
+            raise TrackerError("no Jira credentials: set JIRA_URL and JIRA_EMAIL + "
+                               "JIRA_API_TOKEN (Cloud) or JIRA_PAT (Data Center)")
+        self.api_version = auth.api_version
+        self._auth = auth
+        self._metrics = metrics
+        self._jira: JIRA | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def jira(self) -> JIRA:
+        with self._lock:
+            if self._jira is None:
+                with self._call("GET"):
+                    self._jira = self._connect()
+            return self._jira
+
+    def _connect(self) -> JIRA:
+        options: dict[str, Any] = {"rest_api_version": str(self.api_version),
+                                   "check_update": False}
+        common: dict[str, Any] = {"options": options, "max_retries": 0, "timeout": 20}
+        if self._auth.pat:
+            return JIRA(self._auth.url, token_auth=self._auth.pat, **common)
+        return JIRA(self._auth.url, basic_auth=(self._auth.email or "", self._auth.api_token or ""),
+                    **common)
+
+    @contextmanager
+    def _call(self, method: str) -> Iterator[None]:
+        status = "ok"
+        try:
+            yield
+        except JIRAError as exc:
+            status = str(exc.status_code)
+            raise TrackerError(f"Jira answered {exc.status_code}: {exc.text}", exc.status_code,
+                               _retry_after(exc)) from None
+        except requests.RequestException as exc:
+            status = "network"
+            raise TrackerError(f"Jira unreachable: {type(exc).__name__}", None, 0.0) from None
+        finally:
+            if self._metrics is not None:
+                self._metrics.api_calls.labels("jira", method, status).inc()
+
+    def _url(self, path: str) -> str:
+        return str(self.jira._get_url(path))
+
+    def _send(self, method: str, path: str, body: Any = None) -> requests.Response:
+        session = self.jira._session
+        data = json.dumps(body) if body is not None else None
+        with self._call(method):
+            response: requests.Response = session.request(method, self._url(path), data=data)
+        return response
+
+    def get_issue(self, key_or_id: str) -> JiraIssue:
+        fields = "summary,description,labels,issuetype,status,resolution,issuelinks,project"
+        with self._call("GET"):
+            issue = self.jira.issue(key_or_id, fields=fields)
+        return JiraIssue.from_json(issue.raw)
+
+    def add_comment(self, key: str, body: Any) -> tuple[str, str | None]:
+        with self._call("POST"):
+            comment = self.jira.add_comment(key, body)
+        author = comment.raw.get("author") or {}
+        return str(comment.id), author.get("accountId") or author.get("name")
+
+    def edit_comment(self, key: str, comment_id: str, body: Any) -> None:
+        self._send("PUT", f"issue/{key}/comment/{comment_id}", {"body": body})
+
+    def set_label(self, key: str, label: str, present: bool) -> None:
+        verb = "add" if present else "remove"
+        self._send("PUT", f"issue/{key}", {"update": {"labels": [{verb: label}]}})
+
+    def get_property(self, key: str) -> dict[str, Any] | None:
+        try:
+            with self._call("GET"):
+                prop = self.jira.issue_property(key, PROPERTY)
+        except TrackerError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        value = prop.raw.get("value")
+        return value if isinstance(value, dict) else None
+
+    def set_property(self, key: str, value: dict[str, Any]) -> None:
+        self._send("PUT", f"issue/{key}/properties/{PROPERTY}", value)
+
+    def link_types(self) -> list[str]:
+        with self._call("GET"):
+            return [t.name for t in self.jira.issue_link_types()]
+
+    def link(self, link_type: str, story: str, use_case: str) -> None:
+        self._send("POST", "issueLink", {"type": {"name": link_type},
+                                         "inwardIssue": {"key": story},
+                                         "outwardIssue": {"key": use_case}})
+
+    def remote_link(self, key: str, url: str, title: str) -> None:
+        with self._call("POST"):
+            self.jira.add_simple_link(key, {"url": url, "title": title})
+
+
+def check_link_type(client: JiraClient, name: str) -> None:
+    """Fail with a clear message when the configured link type does not exist in Jira."""
+    names = client.link_types()
+    if name not in names:
+        raise TrackerError(
+            f"jira.link_type {name!r} does not exist in Jira; it has: {', '.join(names)}"
+        )
+
