@@ -1,75 +1,26 @@
 """A fake GitHub REST API over real HTTP on 127.0.0.1, for PyGithub to talk to.
 
-It holds repositories, issues, comments, labels and sub-issues; paginates with Link headers;
-can be told to fail the next matching requests (500s, rate limits); logs every request; and,
-when GitHub's OpenAPI description is available, checks each request's path, method and JSON
-body against it and records anything undocumented as a violation.
+It holds repositories, issues, comments, labels and sub-issues and paginates with Link
+headers; `FakeServer` adds the request log, failures on demand and the OpenAPI check.
 """
 
 from __future__ import annotations
 
 import json
-import re
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "github" / (
-    "openapi-subset.json"
-)
+from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck
+from tests.fake_http import json_response as _json
+from tests.fake_http import load_check as _load
 
-
-class OpenApiCheck:
-    """Path, method and request-body checks against an OpenAPI 3.0 description."""
-
-    def __init__(self, spec: dict[str, Any]) -> None:
-        from openapi_schema_validator import OAS30Validator
-
-        self.spec = spec
-        self._validator = OAS30Validator
-        self.routes = []
-        for template, ops in spec["paths"].items():
-            pattern = "^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"
-            self.routes.append((re.compile(pattern), template, ops))
-
-    def problems(self, method: str, path: str, body: Any) -> list[str]:
-        for pattern, template, ops in self.routes:
-            if not pattern.match(path):
-                continue
-            op = ops.get(method.lower())
-            if op is None:
-                continue
-            schema = (((op.get("requestBody") or {}).get("content") or {})
-                      .get("application/json") or {}).get("schema")
-            if schema is None:
-                return [] if body is None else [f"{method} {template} takes no JSON body"]
-            if body is None:
-                required = (op.get("requestBody") or {}).get("required", False)
-                return [f"{method} {template} needs a JSON body"] if required else []
-            validator = self._validator(
-                {**schema, "components": self.spec.get("components", {})}
-            )
-            return [f"{method} {template}: {e.message}" for e in validator.iter_errors(body)]
-        return [f"{method} {path} is not in GitHub's API description"]
+SPEC_PATH = SHARED_FIXTURES / "github" / "openapi-subset.json"
 
 
 def load_check() -> OpenApiCheck | None:
-    if not SPEC_PATH.is_file():
-        return None
-    return OpenApiCheck(json.loads(SPEC_PATH.read_text()))
-
-
-@dataclass
-class Failure:
-    method: str
-    path: re.Pattern[str]
-    status: int
-    headers: dict[str, str]
-    times: int
+    return _load(SPEC_PATH)
 
 
 @dataclass
@@ -80,39 +31,15 @@ class Repo:
     sub_issues: dict[int, list[int]] = field(default_factory=dict)
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer):
     def __init__(self, check: OpenApiCheck | None = None, per_page: int = 30) -> None:
-        self.check = check
         self.per_page = per_page
         self.repos: dict[str, Repo] = {}
         self.comments: dict[int, dict[str, Any]] = {}
-        self.log: list[tuple[str, str, int]] = []
-        self.violations: list[str] = []
-        self.auth_headers: list[str] = []
-        self.failures: list[Failure] = []
         self.bot_login = "usecase-bot"
-        self._ids = 1000
-        self._lock = threading.RLock()
-        self.app = self._build_app()
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__("fake_github", check)
 
-    # ------------------------------------------------------------ lifecycle and setup
-
-    def start(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-
-    def next_id(self) -> int:
-        with self._lock:
-            self._ids += 1
-            return self._ids
+    # ------------------------------------------------------------ setup
 
     def repo(self, full_name: str) -> Repo:
         return self.repos.setdefault(full_name, Repo(full_name))
@@ -135,11 +62,6 @@ class FakeGitHub:
         repo.issues[number] = issue
         return issue
 
-    def fail_next(self, method: str, path_regex: str, status: int,
-                  headers: dict[str, str] | None = None, times: int = 1) -> None:
-        self.failures.append(Failure(method, re.compile(path_regex), status, headers or {},
-                                     times))
-
     # ------------------------------------------------------------ what the tests read
 
     def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
@@ -149,12 +71,6 @@ class FakeGitHub:
     def labels_on(self, full_name: str, number: int) -> list[str]:
         return [lb["name"] for lb in self.repos[full_name].issues[number]["labels"]]
 
-    def writes(self) -> list[tuple[str, str, int]]:
-        return [entry for entry in self.log if entry[0] != "GET"]
-
-    def calls(self, since: int = 0) -> list[tuple[str, str, int]]:
-        return self.log[since:]
-
     # ------------------------------------------------------------ the API
 
     def _label(self, full_name: str, name: str, color: str, description: str) -> dict[str, Any]:
@@ -162,31 +78,7 @@ class FakeGitHub:
                 "description": description, "default": False,
                 "url": f"{self.url}/repos/{full_name}/labels/{name}"}
 
-    def _build_app(self) -> Flask:
-        app = Flask("fake_github")
-        fake = self
-
-        @app.before_request
-        def _check() -> Response | None:
-            body = request.get_json(silent=True) if request.data else None
-            fake.auth_headers.append(request.headers.get("Authorization", ""))
-            if fake.check is not None:
-                fake.violations += fake.check.problems(request.method, request.path, body)
-            for failure in fake.failures:
-                if failure.times > 0 and failure.method == request.method and \
-                        failure.path.search(request.path):
-                    failure.times -= 1
-                    message = "API rate limit exceeded" if failure.status in (403, 429) else \
-                        "Server Error"
-                    return Response(json.dumps({"message": message}), failure.status,
-                                    headers=failure.headers, mimetype="application/json")
-            return None
-
-        @app.after_request
-        def _log(response: Response) -> Response:
-            fake.log.append((request.method, request.path, response.status_code))
-            return response
-
+    def routes(self, app: Flask) -> None:
         app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>", view_func=self._issue,
                          methods=["GET"])
         app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>/comments",
@@ -207,7 +99,6 @@ class FakeGitHub:
                          methods=["GET"])
         app.add_url_rule("/app/installations/<int:installation>/access_tokens",
                          view_func=self._token, methods=["POST"])
-        return app
 
     def _find(self, owner: str, name: str, number: int) -> tuple[Repo, dict[str, Any]] | None:
         repo = self.repos.get(f"{owner}/{name}")
@@ -354,10 +245,6 @@ class FakeGitHub:
     def _token(self, installation: int) -> Response:
         return _json({"token": f"ghs_installation{installation}",
                       "expires_at": "2099-01-01T00:00:00Z", "permissions": {}}, 201)
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data), status, mimetype="application/json")
 
 
 def _public(comment: dict[str, Any]) -> dict[str, Any]:
