@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -74,7 +74,14 @@ class JiraConfig(_Section):
     use_case_label: str = "use-case"
     incomplete_label: str = "use-case-incomplete"
     link_type: str = "Relates"
-    api_version: Literal[2, 3] = 2
+    api_version: int = 2
+
+    @field_validator("api_version")
+    @classmethod
+    def _two_or_three(cls, version: int) -> int:
+        if version not in (2, 3):
+            raise ValueError("must be 2 (wiki markup, Data Center) or 3 (ADF, Cloud)")
+        return version
 
     @field_validator("incomplete_label", "use_case_label")
     @classmethod

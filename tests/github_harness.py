@@ -55,12 +55,14 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 
 
 class BotUnderTest:
-    def __init__(self, tmp: Path, fake: FakeGitHub, settings: Settings,
-                 secret: str | None = SECRET) -> None:
-        env = {"DATABASE_URL": f"sqlite:///{tmp / 'bot.db'}", "GITHUB_TOKEN": "ghp_test_token",
-               "GITHUB_API_URL": fake.url}
+    def __init__(self, tmp: Path, fake: FakeGitHub | None, settings: Settings,
+                 secret: str | None = SECRET, env: dict[str, str] | None = None) -> None:
+        base = {"DATABASE_URL": f"sqlite:///{tmp / 'bot.db'}"}
+        if fake is not None:
+            base.update(GITHUB_TOKEN="ghp_test_token", GITHUB_API_URL=fake.url)
         if secret is not None:
-            env["GITHUB_WEBHOOK_SECRET"] = secret
+            base["GITHUB_WEBHOOK_SECRET"] = secret
+        env = {**base, **(env or {})}
         self.runtime = Runtime.build(settings, Secrets.from_env(env))
         self.worker = self.runtime.worker()
         app = create_app(settings, self.runtime.secrets, self.runtime.db, self.runtime.metrics)
@@ -86,6 +88,18 @@ class BotUnderTest:
             sent["X-Hub-Signature-256"] = signature
         sent.update(headers or {})
         return requests.post(f"{self.url}/webhooks/github", data=body, headers=sent, timeout=10)
+
+    def deliver_jira(self, payload: dict[str, Any] | bytes, secret: str | None = None,
+                     token: str | None = None, identifier: str | None = None
+                     ) -> requests.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json",
+                   "X-Atlassian-Webhook-Identifier": identifier or str(uuid.uuid4())}
+        if secret is not None:
+            headers["X-Hub-Signature"] = sign(body, secret)
+        params = {"token": token} if token is not None else {}
+        return requests.post(f"{self.url}/webhooks/jira", data=body, headers=headers,
+                             params=params, timeout=10)
 
     def drain(self, limit: int = 100) -> int:
         """Process every event that is due now; the number processed."""

@@ -178,7 +178,7 @@ class JiraHandler:
             self._remote(issue, target)
             return
         parent = self._parent(target)
-        if parent is None or self._kind(parent) != "use_case":
+        if parent is None:
             self._orphan(issue, f"This story names {target.split(':', 1)[1]}, "
                                 "which is not a use case.", fresh)
             self.state.drop_link(key)
@@ -205,17 +205,16 @@ class JiraHandler:
         self._adopted(issue, target.split(":", 1)[1])
 
     def _parent(self, target: str) -> JiraIssue | None:
+        """The named parent when it is a use case; None when it is missing or no use case."""
         record = self.state.issue(target)
-        if record is not None:
-            return _issue_of(record)
-        try:
-            fetched = self.client.get_issue(target.split(":", 1)[1])
-        except TrackerError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        self._remember(fetched)
-        return fetched
+        if record is None:
+            try:
+                record = self._remember(self.client.get_issue(target.split(":", 1)[1]))
+            except TrackerError as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        return _issue_of(record) if record.kind == "use_case" else None
 
     def _orphan(self, issue: JiraIssue, problem: str | None, fresh: bool) -> None:
         candidates = [

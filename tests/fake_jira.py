@@ -1,0 +1,188 @@
+"""A fake Jira over real HTTP on 127.0.0.1, for python-jira to talk to, as Jira Cloud
+(`deploymentType: Cloud`, REST v3 with ADF) or Data Center (`Server`, REST v2, wiki markup).
+
+Requests under /rest/api/3 are checked against Jira Cloud's OpenAPI description (path,
+method, body); /rest/api/2 requests are checked for path and method on the matching v3 path,
+as the v2 bodies carry wiki markup where v3 carries ADF.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, request
+
+from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck, load_check
+from tests.fake_http import json_response as _json
+
+SPEC_PATH = SHARED_FIXTURES / "jira" / "openapi-subset.json"
+# Documented by Atlassian (REST "issue remote links"), but outside the stored subset.
+OUTSIDE_SUBSET = ("/remotelink",)
+
+
+def jira_check() -> OpenApiCheck | None:
+    return load_check(SPEC_PATH)
+
+
+class FakeJira(FakeServer):
+    def __init__(self, deployment: str = "Cloud", check: OpenApiCheck | None = None) -> None:
+        self.deployment = deployment
+        self.issues: dict[str, dict[str, Any]] = {}
+        self.comments: dict[str, list[dict[str, Any]]] = {}
+        self.properties: dict[tuple[str, str], Any] = {}
+        self.links: list[dict[str, Any]] = []
+        self.remote_links: dict[str, list[dict[str, Any]]] = {}
+        self.link_type_names = ["Blocks", "Cloners", "Duplicate", "Relates"]
+        self.bot = {"accountId": "bot-account", "name": "usecase-bot",
+                    "displayName": "usecase-bot"}
+        super().__init__("fake_jira", check)
+
+    def checked_path(self, path: str) -> str | None:
+        if path.endswith(OUTSIDE_SUBSET):
+            return None
+        return path.replace("/rest/api/2/", "/rest/api/3/", 1)
+
+    # ------------------------------------------------------------ setup and reading
+
+    def add_issue(self, key: str, summary: str, description: Any, issue_type: str = "Use Case",
+                  labels: list[str] | None = None) -> dict[str, Any]:
+        number = self.next_id()
+        issue = {
+            "id": str(number), "key": key, "self": f"{self.url}/rest/api/2/issue/{number}",
+            "fields": {
+                "summary": summary, "description": description, "labels": list(labels or []),
+                "issuetype": {"id": "1", "name": issue_type, "subtask": False},
+                "project": {"id": "10000", "key": key.split("-")[0], "name": "Project"},
+                "status": {"name": "To Do", "statusCategory": {"key": "new"}},
+                "resolution": None, "issuelinks": [],
+            },
+        }
+        self.issues[key] = issue
+        return issue
+
+    def comments_on(self, key: str) -> list[dict[str, Any]]:
+        return self.comments.get(key, [])
+
+    def labels_on(self, key: str) -> list[str]:
+        return list(self.issues[key]["fields"]["labels"])
+
+    def _issue(self, key_or_id: str) -> dict[str, Any] | None:
+        if key_or_id in self.issues:
+            return self.issues[key_or_id]
+        return next((i for i in self.issues.values() if i["id"] == key_or_id), None)
+
+    # ------------------------------------------------------------ the API
+
+    def routes(self, app: Flask) -> None:
+        for v in ("2", "3"):
+            base = f"/rest/api/{v}"
+            app.add_url_rule(f"{base}/serverInfo", f"info{v}", self._server_info)
+            app.add_url_rule(f"{base}/myself", f"me{v}", lambda: _json(self.bot))
+            app.add_url_rule(f"{base}/issue/<key>", f"issue{v}", self._issue_view,
+                             methods=["GET", "PUT"])
+            app.add_url_rule(f"{base}/issue/<key>/comment", f"comments{v}", self._comments,
+                             methods=["GET", "POST"])
+            app.add_url_rule(f"{base}/issue/<key>/comment/<cid>", f"comment{v}", self._comment,
+                             methods=["GET", "PUT"])
+            app.add_url_rule(f"{base}/issue/<key>/properties/<name>", f"prop{v}",
+                             self._property, methods=["GET", "PUT"])
+            app.add_url_rule(f"{base}/issueLinkType", f"types{v}", self._link_types)
+            app.add_url_rule(f"{base}/issueLink", f"link{v}", self._link, methods=["POST"])
+            app.add_url_rule(f"{base}/issue/<key>/remotelink", f"remote{v}", self._remote,
+                             methods=["POST"])
+
+    def _server_info(self) -> Response:
+        return _json({"baseUrl": self.url, "version": "10.3.0" if self.deployment != "Cloud"
+                      else "1001.0.0", "versionNumbers": [10, 3, 0],
+                      "deploymentType": self.deployment, "buildNumber": 100000,
+                      "serverTitle": "Fake Jira"})
+
+    def _issue_view(self, key: str) -> Response:
+        issue = self._issue(key)
+        if issue is None:
+            return _json({"errorMessages": ["Issue does not exist"], "errors": {}}, 404)
+        if request.method == "GET":
+            return _json(issue)
+        update = (request.get_json(silent=True, force=True) or {}).get("update") or {}
+        for op in update.get("labels", []):
+            labels = issue["fields"]["labels"]
+            if "add" in op and op["add"] not in labels:
+                labels.append(op["add"])
+            if "remove" in op and op["remove"] in labels:
+                labels.remove(op["remove"])
+        return Response(status=204)
+
+    def _comment_json(self, key: str, cid: str, body: Any) -> dict[str, Any]:
+        return {"id": cid, "self": f"{self.url}/rest/api/2/issue/{key}/comment/{cid}",
+                "author": self.bot, "updateAuthor": self.bot, "body": body,
+                "created": "2026-11-01T10:00:00.000+0000",
+                "updated": "2026-11-01T10:00:00.000+0000"}
+
+    def _comments(self, key: str) -> Response:
+        issue = self._issue(key)
+        if issue is None:
+            return _json({"errorMessages": ["Issue does not exist"]}, 404)
+        listed = self.comments.setdefault(issue["key"], [])
+        if request.method == "GET":
+            return _json({"comments": listed, "startAt": 0, "maxResults": 50,
+                          "total": len(listed)})
+        body = (request.get_json(silent=True, force=True) or {}).get("body")
+        if "/rest/api/3/" in request.path and not isinstance(body, dict):
+            return _json({"errorMessages": ["Comment body is not valid!"]}, 400)
+        if "/rest/api/2/" in request.path and not isinstance(body, str):
+            return _json({"errorMessages": ["Comment body must be a string"]}, 400)
+        comment = self._comment_json(issue["key"], str(self.next_id()), body)
+        listed.append(comment)
+        return _json(comment, 201)
+
+    def _comment(self, key: str, cid: str) -> Response:
+        issue = self._issue(key)
+        listed = self.comments.get(issue["key"], []) if issue else []
+        comment = next((c for c in listed if c["id"] == cid), None)
+        if comment is None:
+            return _json({"errorMessages": ["Comment does not exist"]}, 404)
+        if request.method == "PUT":
+            comment["body"] = (request.get_json(silent=True, force=True) or {}).get("body")
+        return _json(comment)
+
+    def _property(self, key: str, name: str) -> Response:
+        issue = self._issue(key)
+        if issue is None:
+            return _json({"errorMessages": ["Issue does not exist"]}, 404)
+        slot = (issue["key"], name)
+        if request.method == "PUT":
+            created = slot not in self.properties
+            self.properties[slot] = request.get_json(silent=True, force=True)
+            return Response(status=201 if created else 200)
+        if slot not in self.properties:
+            return _json({"errorMessages": ["Property not found"]}, 404)
+        return _json({"key": name, "value": self.properties[slot]})
+
+    def _link_types(self) -> Response:
+        return _json({"issueLinkTypes": [
+            {"id": str(10000 + i), "name": n, "inward": f"{n.lower()} (in)",
+             "outward": f"{n.lower()} (out)", "self": f"{self.url}/rest/api/2/issueLinkType/{i}"}
+            for i, n in enumerate(self.link_type_names)]})
+
+    def _link(self) -> Response:
+        sent = request.get_json(silent=True, force=True) or {}
+        name = (sent.get("type") or {}).get("name")
+        inward = self._issue((sent.get("inwardIssue") or {}).get("key", ""))
+        outward = self._issue((sent.get("outwardIssue") or {}).get("key", ""))
+        if name not in self.link_type_names or inward is None or outward is None:
+            return _json({"errorMessages": ["No issue link type or issue"]}, 404)
+        self.links.append({"type": name, "inward": inward["key"], "outward": outward["key"]})
+        kind = {"name": name}
+        inward["fields"]["issuelinks"].append({"type": kind, "outwardIssue":
+                                               {"key": outward["key"], "id": outward["id"]}})
+        outward["fields"]["issuelinks"].append({"type": kind, "inwardIssue":
+                                                {"key": inward["key"], "id": inward["id"]}})
+        return Response(status=201)
+
+    def _remote(self, key: str) -> Response:
+        issue = self._issue(key)
+        if issue is None:
+            return _json({"errorMessages": ["Issue does not exist"]}, 404)
+        link = {"id": self.next_id(), **(request.get_json(silent=True, force=True) or {})}
+        self.remote_links.setdefault(issue["key"], []).append(link)
+        return _json({"id": link["id"], "self": f"{self.url}/remotelink/{link['id']}"}, 201)
