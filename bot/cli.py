@@ -52,7 +52,7 @@ def _build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="feed one saved webhook payload through the bot")
     replay.add_argument("file", metavar="FILE.json")
     replay.add_argument("--event", required=True, help="e.g. issues, issue_comment")
-    replay.add_argument("--tracker", choices=("github",), default="github")
+    replay.add_argument("--tracker", choices=("github", "jira"), default="github")
     replay.add_argument("--dry-run", action="store_true", help="print writes instead")
 
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
@@ -133,6 +133,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     setup_logging()
     runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
+    if not args.no_worker:
+        runtime.startup_checks()
     app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
     stop = threading.Event()
     threads = [] if args.no_worker else _start_workers(runtime, stop)
@@ -168,6 +170,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
     setup_logging()
     runtime = Runtime.build(settings, Secrets.from_env(), dry_run=args.dry_run)
+    runtime.startup_checks()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = _start_workers(runtime, stop)

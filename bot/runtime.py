@@ -17,8 +17,8 @@ from bot.store import queue
 from bot.store.db import Database
 from bot.store.state import State
 from bot.trackers.dry_run import DryRunGitHub, DryRunJira
-from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
-from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient
+from bot.trackers.github import GitHubAuth, GitHubClient, TrackerError, client_factory
+from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient, check_link_type
 
 
 def setup_logging() -> None:
@@ -90,21 +90,42 @@ class Runtime:
             state = State(scratch)
 
         jira: list[JiraClient] = []
+        web_url = github_web_url(self.secrets.github_api_url)
+
+        def jira_client() -> JiraClient:
+            if not jira:
+                real = PythonJiraClient(self.jira_auth(), self.metrics)
+                jira.append(DryRunJira(real) if self.dry_run else real)
+            return jira[0]
 
         def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
             if tracker == "jira":
-                if not jira:
-                    real = PythonJiraClient(self.jira_auth(), self.metrics)
-                    jira.append(DryRunJira(real) if self.dry_run else real)
-                return JiraHandler(self.settings, state, jira[0], github_web_url(
-                    self.secrets.github_api_url))
+                return JiraHandler(self.settings, state, jira_client(), web_url)
             installation = (payload.get("installation") or {}).get("id")
             client: GitHubClient = github_for(installation)
             if self.dry_run:
                 client = DryRunGitHub(client)
-            return GitHubHandler(self.settings, state, client)
+            cross = jira_client() if self.jira_auth().configured else None
+            return GitHubHandler(self.settings, state, client, cross, web_url)
 
         return handler_for
+
+    def startup_checks(self) -> None:
+        """Say at start what will not work; an unreachable Jira is only a warning."""
+        log = logging.getLogger("usecase_bot")
+        if not self.github_auth().configured:
+            log.warning("no GitHub credentials (GITHUB_TOKEN or GITHUB_APP_ID + "
+                        "GITHUB_APP_PRIVATE_KEY): GitHub events will fail")
+        if not self.jira_auth().configured:
+            return
+        try:
+            check_link_type(PythonJiraClient(self.jira_auth(), self.metrics),
+                            self.settings.jira.link_type)
+        except TrackerError as exc:
+            if exc.status is None or exc.status >= 500:
+                log.warning("Jira is not reachable yet (%s); events will wait for it", exc)
+            else:
+                log.error("%s", exc)
 
     def worker(self) -> Worker:
         return Worker(self.db, self.handler_factory(), self.metrics,

@@ -16,6 +16,7 @@ from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
 from bot.trackers.github import CommentData, GitHubClient, IssueData, TrackerError
 from bot.trackers.github_events import issue_key
+from bot.trackers.jira import JiraClient
 from bot.usecase.similarity import Candidate, suggest, use_case_words
 from bot.usecase.stories import ParentRef, commands, parent_references
 
@@ -38,6 +39,9 @@ class GitHubHandler:
     settings: Settings
     state: State
     client: GitHubClient
+    # For stories whose use case lives in Jira: the relation becomes a remote link there.
+    jira: JiraClient | None = None
+    github_web_url: str = "https://github.com"
 
     # ------------------------------------------------------------ entry point
 
@@ -173,8 +177,7 @@ class GitHubHandler:
             self._orphan(issue, None)
             return
         if parent_key.startswith("jira:"):
-            self.state.save_link(key, parent_key, "text", False)
-            self._adopted(issue, parent_key.split(":", 1)[1])
+            self._remote_parent(issue, key, parent_key)
             return
         parent = self._parent_record(parent_key)
         if parent is None or parent.kind != "use_case":
@@ -192,6 +195,18 @@ class GitHubHandler:
         self.state.save_link(key, parent_key, source, linked)
         shown = f"#{parent.number}" if parent.repo == issue.repo else parent_key.split(":", 1)[1]
         self._adopted(issue, shown)
+
+    def _remote_parent(self, issue: IssueData, key: str, parent_key: str) -> None:
+        jira_key = parent_key.split(":", 1)[1]
+        known = self.state.link(key)
+        linked = bool(known and known.parent_key == parent_key and known.linked)
+        if not linked and self.jira is not None:
+            url = f"{self.github_web_url}/{issue.repo}/issues/{issue.number}"
+            self.jira.remote_link(jira_key, url, f"Story {issue.repo}#{issue.number}: "
+                                                 f"{issue.title}")
+            linked = True
+        self.state.save_link(key, parent_key, "text", linked)
+        self._adopted(issue, jira_key)
 
     def _parent_record(self, parent_key: str) -> IssueRecord | None:
         record = self.state.issue(parent_key)
