@@ -117,7 +117,11 @@ def _check_config(settings: Settings) -> int:
     print(f"database: {database}")
     print(f"github: {github}; repos: {', '.join(settings.github.repos) or 'any'}")
     print(f"github webhooks: {'on' if secrets.github_webhook_secret else 'off (no secret)'}")
-    print(f"jira: {jira}; api version {settings.jira.api_version}")
+    print(f"jira: {jira}; api version {settings.jira.api_version}; "
+          f"link type {settings.jira.link_type!r}")
+    jira_hooks = "secret" if secrets.jira_webhook_secret else (
+        "url token" if secrets.jira_webhook_token else "off (no secret or token)")
+    print(f"jira webhooks: {jira_hooks}")
     print(f"report: cron '{settings.report.cron}' {settings.report.timezone}")
     off = [n for n, s in settings.rules.severities().items() if s.value == "off"]
     print(f"rules: {len(RULES)} registered, {len(off)} off")
