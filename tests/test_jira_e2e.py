@@ -262,3 +262,34 @@ def test_an_unreachable_jira_delays_events_and_never_stops_the_endpoint(tmp_path
         assert event.status == "pending" and "unreachable" in event.last_error
     finally:
         bot.stop()
+
+
+def test_a_link_made_by_hand_in_jira_lists_the_story_on_the_use_case(jira):
+    parent = use_case(jira, body=FIXED)
+    story = jira.fake.add_issue("UC-5", "Approve on mobile", "no reference", issue_type="Story")
+    jira.deliver(jp.issuelink("issuelink_created", 501, story, parent))
+    jira.bot.drain()
+    (comment,) = jira.fake.comments_on("UC-1")
+    assert "UC-5" in json.dumps(comment["body"])
+    jira.deliver(jp.issuelink("issuelink_deleted", 501, story, parent, at=1700000000900))
+    jira.bot.drain()
+    (comment,) = jira.fake.comments_on("UC-1")
+    assert "UC-5" not in json.dumps(comment["body"])
+
+
+def test_a_lost_database_finds_the_comment_through_the_issue_property(jira, tmp_path):
+    issue = use_case(jira)
+    jira.bot.stop()
+    fresh_home = tmp_path / "fresh"
+    fresh_home.mkdir()
+    env = {"JIRA_URL": jira.fake.url, "JIRA_PAT": "p", "JIRA_EMAIL": "a@b",
+           "JIRA_API_TOKEN": "t", "JIRA_WEBHOOK_SECRET": SECRET, "JIRA_WEBHOOK_TOKEN": TOKEN}
+    if jira.name == "Cloud":
+        del env["JIRA_PAT"]
+    jira.bot = BotUnderTest(fresh_home, None, Settings(), secret=None, env=env)
+    issue["fields"]["description"] = FIXED
+    jira.deliver(jp.issue_event("jira:issue_updated", issue, changed=["description"]))
+    jira.bot.drain()
+    (comment,) = jira.fake.comments_on("UC-1")
+    assert "all clear" in json.dumps(comment["body"]) or "no errors" in json.dumps(
+        comment["body"])
