@@ -190,7 +190,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
 
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import Runtime, setup_logging
-    from bot.trackers.github import TrackerError
+    from bot.trackers.calls import TrackerError
 
     setup_logging()
     try:

@@ -16,8 +16,9 @@ from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
 from bot.store.state import State
+from bot.trackers.calls import TrackerError
 from bot.trackers.dry_run import DryRunGitHub, DryRunJira
-from bot.trackers.github import GitHubAuth, GitHubClient, TrackerError, client_factory
+from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
 from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient, check_link_type
 
 

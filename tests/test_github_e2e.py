@@ -216,15 +216,19 @@ def test_the_bots_own_comment_event_is_ignored(fake, bot):
     assert fake.calls(before) == []
 
 
-def test_a_lost_database_finds_the_comment_again_by_its_marker(tmp_path, fake, settings):
+def run_with_a_lost_database(tmp_path, fake, settings, before):
+    """Open a use case with one bot, then edit it (fixed) with a second bot and new database."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first = BotUnderTest(tmp_path / "a", fake, settings)
     try:
-        issue = open_use_case(fake, first)
+        issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+        before()
+        first.deliver("issues", gh.issues("opened", REPO, issue))
+        first.drain()
     finally:
         first.stop()
-    issue["comments"] = 1
+    issue["comments"] = len(fake.comments_on(REPO, 1))
     issue["body"] = FIXED
     second = BotUnderTest(tmp_path / "b", fake, settings)
     try:
@@ -236,30 +240,20 @@ def test_a_lost_database_finds_the_comment_again_by_its_marker(tmp_path, fake, s
     assert "all clear" in comment["body"] or "no errors" in comment["body"]
 
 
+def test_a_lost_database_finds_the_comment_again_by_its_marker(tmp_path, fake, settings):
+    run_with_a_lost_database(tmp_path, fake, settings, lambda: None)
+
+
 def test_the_marker_is_found_on_a_later_page_of_comments(tmp_path, fake, settings):
     fake.per_page = 5
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = BotUnderTest(tmp_path / "a", fake, settings)
-    try:
-        issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+
+    def human_comments():
         for n in range(12):
             cid = fake.next_id()
             fake.comments[cid] = {"id": cid, "body": f"human comment {n}", "_repo": REPO,
                                   "_issue": 1, "user": {"login": "alice", "id": 3}}
-        first.deliver("issues", gh.issues("opened", REPO, issue))
-        first.drain()
-    finally:
-        first.stop()
-    issue["comments"] = 13
-    issue["body"] = FIXED
-    second = BotUnderTest(tmp_path / "b", fake, settings)
-    try:
-        second.deliver("issues", gh.issues("edited", REPO, issue))
-        second.drain()
-    finally:
-        second.stop()
-    assert len(lint_comments(fake)) == 1
+
+    run_with_a_lost_database(tmp_path, fake, settings, human_comments)
     pages = [p for m, p, _ in fake.log if m == "GET" and p.endswith("/issues/1/comments")]
     assert len(pages) == 3
 

@@ -14,7 +14,8 @@ from bot.lint.engine import lint_text
 from bot.lint.registry import RULES
 from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
-from bot.trackers.github import CommentData, GitHubClient, IssueData, TrackerError
+from bot.trackers.calls import TrackerError
+from bot.trackers.github import CommentData, GitHubClient, IssueData
 from bot.trackers.github_events import issue_key
 from bot.trackers.jira import JiraClient
 from bot.usecase.similarity import Candidate, suggest, use_case_words

@@ -16,7 +16,7 @@ from bot.lint.engine import lint_text
 from bot.lint.registry import RULES
 from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
-from bot.trackers.github import TrackerError
+from bot.trackers.calls import TrackerError
 from bot.trackers.jira import JiraClient, JiraIssue, check_link_type
 from bot.trackers.jira_events import issue_key
 from bot.usecase import adf

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
-from bot.trackers.github import TrackerError
+from bot.trackers.calls import TrackerError
 
 log = logging.getLogger("usecase_bot.worker")
 

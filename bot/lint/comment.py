@@ -5,7 +5,7 @@ always give the same text, so an unchanged issue costs no write."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,23 +131,25 @@ def _md(segments: tuple[Segment, ...]) -> str:
     return "".join(marks[mark].format(text) for text, mark in segments)
 
 
-def markdown(doc: Sequence[Block], marker: str) -> str:
-    lines = [marker]
+# How each kind of block is laid out, as lines around its text ("{}").
+_MARKDOWN_LAYOUT = {"heading": ("", "### {}"), "label": ("", "**{}**", ""), "item": ("- {}",),
+                    "fix": ("  {}",), "small": ("", "<sub>{}</sub>"), "para": ("", "{}")}
+_WIKI_LAYOUT = {"heading": ("", "h3. {}"), "label": ("", "*{}*"), "item": ("* {}",),
+                "fix": ("** {}",), "small": ("", "_{}_"), "para": ("", "{}")}
+
+
+def _lay_out(doc: Sequence[Block], layout: dict[str, tuple[str, ...]],
+             inline: Callable[[tuple[Segment, ...]], str]) -> list[str]:
+    lines: list[str] = []
     for block in doc:
-        text = _md(block.segments)
-        if block.kind == "heading":
-            lines += ["", f"### {text}"]
-        elif block.kind == "label":
-            lines += ["", f"**{text}**", ""]
-        elif block.kind == "item":
-            lines.append(f"- {text}")
-        elif block.kind == "fix":
-            lines.append(f"  {text}")
-        elif block.kind == "small":
-            lines += ["", f"<sub>{text}</sub>"]
-        else:
-            lines += ["", text]
-    return "\n".join(lines).replace(f"{marker}\n\n", f"{marker}\n", 1)
+        text = inline(block.segments)
+        lines += [line.format(text) if "{}" in line else line for line in layout[block.kind]]
+    return lines
+
+
+def markdown(doc: Sequence[Block], marker: str) -> str:
+    body = "\n".join(_lay_out(doc, _MARKDOWN_LAYOUT, _md)).strip("\n")
+    return f"{marker}\n{body}"
 
 
 # ---------------------------------------------------------------- Jira wiki markup
@@ -170,22 +172,7 @@ def _wiki(segments: tuple[Segment, ...]) -> str:
 
 
 def wiki(doc: Sequence[Block]) -> str:
-    lines: list[str] = []
-    for block in doc:
-        text = _wiki(block.segments)
-        if block.kind == "heading":
-            lines += ["", f"h3. {text}"]
-        elif block.kind == "label":
-            lines += ["", f"*{text}*"]
-        elif block.kind == "item":
-            lines.append(f"* {text}")
-        elif block.kind == "fix":
-            lines.append(f"** {text}")
-        elif block.kind == "small":
-            lines += ["", f"_{text}_"]
-        else:
-            lines += ["", text]
-    return "\n".join(lines).strip()
+    return "\n".join(_lay_out(doc, _WIKI_LAYOUT, _wiki)).strip()
 
 
 # ---------------------------------------------------------------- Atlassian Document Format

@@ -9,29 +9,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import requests
 from github import Auth, Github, GithubException
 from github.IssueComment import IssueComment
 from pydantic import BaseModel, ConfigDict
 
 from bot.metrics import Metrics
+from bot.trackers.calls import TrackerError, api_call, retry_after_header
 
 log = logging.getLogger("usecase_bot.github")
-
-
-class TrackerError(Exception):
-    """A tracker call failed. `retry_after` is set when trying again later may succeed."""
-
-    def __init__(self, message: str, status: int | None = None,
-                 retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
 
 
 class IssueData(BaseModel):
@@ -90,11 +80,9 @@ class GitHubClient(Protocol):
 def _retry_after(exc: GithubException) -> float | None:
     """Seconds to wait before a retry can work, from GitHub's headers; None if never."""
     headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    if "retry-after" in headers:
-        try:
-            return max(float(headers["retry-after"]), 1.0)
-        except ValueError:
-            return 60.0
+    wait = retry_after_header(headers)
+    if wait is not None:
+        return wait
     if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
         try:
             return max(float(headers["x-ratelimit-reset"]) - time.time(), 0.0) + 1.0
@@ -107,6 +95,13 @@ def _retry_after(exc: GithubException) -> float | None:
     return None
 
 
+def _translate(exc: Exception) -> TrackerError | None:
+    if not isinstance(exc, GithubException):
+        return None
+    return TrackerError(f"GitHub answered {exc.status}: {_message(exc)}", exc.status,
+                        _retry_after(exc))
+
+
 class PyGithubClient:
     """`GitHubClient` on PyGithub, for one token or one App installation."""
 
@@ -114,22 +109,8 @@ class PyGithubClient:
         self._gh = gh
         self._metrics = metrics
 
-    @contextmanager
-    def _call(self, method: str) -> Iterator[None]:
-        status = "ok"
-        try:
-            yield
-        except GithubException as exc:
-            status = str(exc.status)
-            raise TrackerError(
-                f"GitHub answered {exc.status}: {_message(exc)}", exc.status, _retry_after(exc)
-            ) from None
-        except requests.RequestException as exc:
-            status = "network"
-            raise TrackerError(f"GitHub unreachable: {type(exc).__name__}", None, 0.0) from None
-        finally:
-            if self._metrics is not None:
-                self._metrics.api_calls.labels("github", method, status).inc()
+    def _call(self, method: str) -> AbstractContextManager[None]:
+        return api_call(self._metrics, "github", method, _translate)
 
     def _issue(self, repo: str, number: int) -> Any:
         return self._gh.get_repo(repo).get_issue(number)

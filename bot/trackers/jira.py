@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,7 +20,7 @@ from jira import JIRA, JIRAError
 from pydantic import BaseModel, ConfigDict
 
 from bot.metrics import Metrics
-from bot.trackers.github import TrackerError
+from bot.trackers.calls import TrackerError, api_call, retry_after_header
 
 log = logging.getLogger("usecase_bot.jira")
 
@@ -97,19 +96,15 @@ class JiraAuth:
         return bool(self.url and ((self.email and self.api_token) or self.pat))
 
 
-def _retry_after(exc: JIRAError) -> float | None:
-    response = exc.response
-    headers = {k.lower(): v for k, v in (response.headers if response is not None else {})
-               .items()}
-    if "retry-after" in headers:
-        try:
-            return max(float(headers["retry-after"]), 1.0)
-        except ValueError:
-            return 60.0
+def _translate(exc: Exception) -> TrackerError | None:
+    if not isinstance(exc, JIRAError):
+        return None
     status = exc.status_code or 0
-    if status == 429 or status >= 500:
-        return 0.0
-    return None
+    response = exc.response
+    wait = retry_after_header(dict(response.headers) if response is not None else {})
+    if wait is None and (status == 429 or status >= 500):
+        wait = 0.0  # the worker's own backoff decides
+    return TrackerError(f"Jira answered {exc.status_code}: {exc.text}", exc.status_code, wait)
 
 
 class PythonJiraClient:
@@ -142,21 +137,8 @@ class PythonJiraClient:
         return JIRA(self._auth.url, basic_auth=(self._auth.email or "", self._auth.api_token or ""),
                     **common)
 
-    @contextmanager
-    def _call(self, method: str) -> Iterator[None]:
-        status = "ok"
-        try:
-            yield
-        except JIRAError as exc:
-            status = str(exc.status_code)
-            raise TrackerError(f"Jira answered {exc.status_code}: {exc.text}", exc.status_code,
-                               _retry_after(exc)) from None
-        except requests.RequestException as exc:
-            status = "network"
-            raise TrackerError(f"Jira unreachable: {type(exc).__name__}", None, 0.0) from None
-        finally:
-            if self._metrics is not None:
-                self._metrics.api_calls.labels("jira", method, status).inc()
+    def _call(self, method: str) -> AbstractContextManager[None]:
+        return api_call(self._metrics, "jira", method, _translate)
 
     def _url(self, path: str) -> str:
         return str(self.jira._get_url(path))
