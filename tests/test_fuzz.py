@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.lint.engine import lint_text
 from bot.usecase.model import Outcome
-from bot.usecase.parse import Markup, parse, parse_adf
+from bot.usecase.parse import Markup, parse
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -143,7 +143,6 @@ adf_docs = st.one_of(
 @FUZZ
 @given(adf_docs)
 def test_adf_shaped_json_never_raises(doc):
-    parse_adf(doc)
     _check(json.dumps(doc), Markup.ADF)
     _check(json.dumps(doc))
 

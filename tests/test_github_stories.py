@@ -144,3 +144,14 @@ def test_a_github_app_uses_an_installation_token(tmp_path, fake, settings):
     assert ("POST", "/app/installations/4242/access_tokens", 201) in fake.log
     assert len(lint_comments(fake, 1)) == 1
     assert fake.auth_headers[-1] == "token ghs_installation4242"
+
+
+def test_a_fresh_database_asks_github_once_for_the_open_use_cases(fake, bot):
+    fake.add_issue(REPO, 1, "Return damaged goods", FIXED, labels=["use-case"])
+    fake.add_issue(REPO, 3, "Buy goods", FIXED, labels=["use-case"])
+    story(fake, bot, 2, "As a customer I want to return goods that arrived damaged.",
+          title="Return a broken parcel")
+    (note,) = fake.comments_on(REPO, 2)
+    assert "Likely parents: #1" in note["body"]
+    listed = [p for m, p, _ in fake.log if m == "GET" and p == f"/repos/{REPO}/issues"]
+    assert listed == [f"/repos/{REPO}/issues"]

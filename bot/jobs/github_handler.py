@@ -223,10 +223,14 @@ class GitHubHandler:
         return self._remember(fetched)
 
     def _orphan(self, issue: IssueData, problem: str | None) -> None:
+        known = self.state.issues_of_kind("github", issue.repo, "use_case")
+        if not known:
+            # A fresh database knows no use case yet: ask GitHub once for the open ones.
+            for found in self.client.issues_with_label(issue.repo, self.settings.labels.use_case):
+                known.append(self._remember(found))
         candidates = [
             Candidate(f"#{r.number}", f"{r.title}\n{use_case_words(r.body)}")
-            for r in self.state.issues_of_kind("github", issue.repo, "use_case")
-            if r.state == "open"
+            for r in known if r.state == "open"
         ]
         picks = suggest(f"{issue.title}\n{issue.body}", candidates)
         self._put_comment(issue, render.LINK_MARKER,

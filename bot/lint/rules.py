@@ -58,8 +58,10 @@ def _missing_exception_flows(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
         return
     where = uc.sections.get("extensions")
     if uc.extensions:
+        why = "; ".join(f"{e.ref}: {e.evidence}" for e in uc.extensions[:5])
         yield (
-            f"All {len(uc.extensions)} extension(s) are alternatives; none handles a failure.",
+            f"All {len(uc.extensions)} extension(s) are alternatives ({why}); "
+            "none handles a failure.",
             where,
             None,
         )

@@ -6,7 +6,6 @@ import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from bot.usecase import actors, adf, classify, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
@@ -81,11 +80,6 @@ def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:
     except RecursionError:
         return Parsed(UseCase(), Markup.ADF, "the text nests too deeply to read")
     return Parsed(use_case, markup, _problem(use_case))
-
-
-def parse_adf(doc: Any) -> Parsed:
-    """An ADF document already decoded from JSON, as Jira Cloud's API returns it."""
-    return parse(json.dumps(doc), Markup.ADF)
 
 
 def _problem(uc: UseCase) -> str | None:
