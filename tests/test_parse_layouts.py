@@ -211,3 +211,29 @@ def test_bulleted_bold_fields_and_step_words(usecase_text):
     assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
     (ext,) = uc.extensions
     assert (ext.step, ext.kind, ext.outcome) == ("3", Kind.EXCEPTION, Outcome.FAIL)
+
+
+def test_actor_and_system_columns_and_a_bold_flow_title(usecase_text):
+    uc = parse(usecase_text("two-column-table.md")).use_case
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3", "4", "5", "6"]
+    assert uc.main_flow[1].text == "System asks for the PIN."
+    (ext,) = uc.extensions
+    assert (ext.step, ext.kind, ext.resume_at) == ("3", Kind.EXCEPTION, "3")
+    assert len(ext.steps) == 2
+
+
+def test_step_words_before_extension_labels(usecase_text):
+    uc = parse(usecase_text("step-words.txt")).use_case
+    assert (uc.primary_actor, uc.secondary_actors) == ("Guest", ("Booking service",))
+    assert [(e.ref, e.step, e.kind) for e in uc.extensions] == [
+        ("3a", "3", Kind.EXCEPTION), ("4a", "4", Kind.EXCEPTION)
+    ]
+    assert [s.id for s in uc.extensions[0].steps] == ["1", "2"]
+
+
+def test_exception_flows_as_sub_headings_with_their_step(usecase_text):
+    uc = parse(usecase_text("rup-subheadings.md")).use_case
+    assert (uc.primary_actor, uc.secondary_actors) == ("Clerk", ("Storage service",))
+    assert [(e.ref, e.step, e.outcome) for e in uc.extensions] == [
+        ("E1", "2", Outcome.FAIL), ("E2", "3", Outcome.RESUME)
+    ]

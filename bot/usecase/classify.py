@@ -20,7 +20,7 @@ EXCEPTION_WORDS = re.compile(
     r"duplicat\w*|already|mismatch\w*|unauthori[sz]ed|forbidden|corrupt\w*|cancel\w*|"
     r"abort\w*|interrupt\w*|crash\w*|outage|lost|problem|exception|malformed|illegal|"
     r"negative|non[- ]?numer\w*|incomplete|unknown|empty|refuse[sd]?|refut\w*|"
-    r"violat\w*|unsuccessful\w*|no internet|below|disconnect\w*|"
+    r"violat\w*|unsuccessful\w*|no internet|below|disconnect\w*|(?:is|are|goes|went) down|"
     # German, Dutch, Danish, French, Spanish
     r"ungültig\w*|falsch\w*|fehler\w*|fehlgeschlagen|unerlaubt\w*|abgebrochen|"
     r"nicht (?:gefunden|vorhanden|verfügbar|erlaubt|möglich|erreichbar|korrekt)|"
@@ -38,6 +38,11 @@ _NEGATED_STATE = re.compile(
     r"received|found|correct|registered|authori[sz]ed|paid|accepted|recogni[sz]ed|"
     r"available|reachable|responding|respond|confirm\w*|in\b)|"
     r"\b(?:did|has|have)(?:n't| not)\s+(?:\w+ly\s+)?\w+",
+    re.IGNORECASE,
+)
+# "No table is free", "No seat can be found": nothing there to succeed with.
+_NOTHING_THERE = re.compile(
+    r"^\W*no\s+\w+(?:\s+\w+)?\s+(?:is|are|was|were|can|could|exists?|remains?)\b",
     re.IGNORECASE,
 )
 _NEGATION_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$", re.IGNORECASE)
@@ -60,7 +65,8 @@ HANDLING_FAILURE = re.compile(
     _W + r"(?:error|warning|invalid|rejects?|refuses?|retr(?:y|ies)|roll(?:s|ed)? back|"
     r"releases? the|alert|fail\w*|terminates?|abort\w*|cannot|not allowed|fehlermeldung|"
     r"fejl|oplyser at|beder om et nyt|asks? (?:\w+ ){0,3}to (?:alter|re-?enter|correct|fix)|"
-    r"prompts? (?:\w+ )?again|not (?:a function|in the requirements|possible))(?![\w-])",
+    r"prompts? (?:\w+ )?again|try (?:again )?later|apologi[sz]es|"
+    r"not (?:a function|in the requirements|possible))(?![\w-])",
     re.IGNORECASE,
 )
 _STRONG_FAIL = re.compile(
@@ -81,7 +87,8 @@ RESUME = re.compile(
     re.IGNORECASE,
 )
 STEP_MENTION = re.compile(
-    r"\b(?:in|at|after|during|from|on|of|tbv|bei|dans|en|im|à)\s+(?:the\s+|el\s+|la\s+|l'|le\s+)?"
+    r"(?:\b(?:in|at|after|during|from|on|of|tbv|bei|dans|en|im|à)\s+"
+    r"(?:the\s+|el\s+|la\s+|l'|le\s+)?|\(\s*)"
     r"(?:steps?|schritt|stap|étape|paso|trin)\s+(\d+(?:\.\d+)*)",
     re.IGNORECASE,
 )
@@ -104,7 +111,8 @@ def classify(condition: str, handling: str, hint: str | None, label: str) -> tup
         ),
         None,
     )
-    exc = EXCEPTION_WORDS.search(condition) or _NEGATED_STATE.search(condition)
+    exc = (EXCEPTION_WORDS.search(condition) or _NEGATED_STATE.search(condition)
+           or _NOTHING_THERE.search(condition))
     handled_as_failure = HANDLING_FAILURE.search(handling)
     if EMPTY_RESULT.search(condition) and not handled_as_failure:
         return Kind.ALTERNATIVE, "empty result"

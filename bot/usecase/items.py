@@ -51,6 +51,9 @@ _NUMBER = re.compile(
 )
 _HIER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$")
 _ROMAN = re.compile(r"^([ivx]{1,4})[.)]\s+(.*)$")
+_STEP_WORD_BEFORE_LABEL = re.compile(
+    r"^(?:step|schritt|stap|paso)\s+(?=(?:\d+(?:-\d+)?|\*)\.?[a-z]\d*\b)", re.IGNORECASE
+)
 _BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")
 
 
@@ -65,6 +68,7 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
     body = re.sub(r"^(?:<[a-zA-Z][^>]*>\s*)+", "", text)
     body = re.sub(r"^(\*\*|__)(.*?)(\*\*|__)", r"\2", body).strip()
     body = re.sub(r"^(?:\*\*|__)", "", body)
+    body = _STEP_WORD_BEFORE_LABEL.sub("", body)  # "Step 3a. ..." is extension 3a
     for kind, pattern in (
         (Label.STEP, _STEP),
         (Label.SUB, _HIER),

@@ -44,6 +44,19 @@ def _label_key(label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | 
     return section_key(clean_inline(label), prefix_ok, fuzzy)
 
 
+_RUP_FLOW = re.compile(r"^(?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*\b")
+
+
+def names_one_flow(label: str) -> bool:
+    """"Alternative flow A1: Pay by voucher", "E2 (step 3)": one flow, not the section."""
+    text = clean_inline(label)
+    if _RUP_FLOW.match(text):
+        return True
+    return section_key(text) == "extensions" and section_key(
+        text, prefix_ok=False, fuzzy=False
+    ) is None
+
+
 def split_cells(row: str) -> list[str]:
     body = row.strip()
     if body.startswith("|"):
@@ -93,17 +106,20 @@ class _Segmenter:
         if key == SCENARIO and self.scenario is not None and self.scenario.level < level:
             return
         cur = self.current
-        if key == "extensions" and section_key(clean_inline(label), prefix_ok=False) is None:
-            # "Alternative flow A1: Pay by voucher" names one flow, not the section of flows.
-            if cur.key != "extensions":
-                self.open(key, label, level, no)
-            self.add(Line("## " + clean_inline(label), no))
+        if key == "extensions" and names_one_flow(label):
+            self.flow_title(label, level, no)
             return
         if key is None and cur.key not in (None, IGNORED, "title") and cur.level < level:
             # An unknown sub-heading inside a flow names one of its flows ("3.1 Retry").
             self.add(Line("## " + clean_inline(label), no))
             return
         self.open(key if key else None, label, level, no)
+
+    def flow_title(self, label: str, level: int, no: int | None) -> None:
+        """A sub-heading that names one flow; it opens the extensions when none is open."""
+        if self.current.key != "extensions":
+            self.open("extensions", label, level, no)
+        self.add(Line("## " + clean_inline(label), no))
 
     def field_line(self, key: str, label: str, value: str, line: Line) -> None:
         self.table_field = None
@@ -142,6 +158,10 @@ class _Segmenter:
             return True
         if self.table_field is not None and len(cells) == 2 and first:
             self.table_field = self.open(IGNORED, first, _PSEUDO, line.no)
+            return True
+        if self.current.key in FLOW_KEYS:
+            # "| 1. Customer inserts a card | 2. System asks for the PIN |": one step a cell.
+            self._cell_lines([c for c in cells if clean_inline(c)], line.no, self.current)
             return True
         return False
 
@@ -220,6 +240,12 @@ def segment(lines: list[Line]) -> list[Field]:
 def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
     """Bold labels, `Key: value` lines and label-only lines that name a known section."""
     text = line.text
+    bold_key = _BOLD_KEY.match(text)
+    if bold_key and seg.current.key in FLOW_KEYS and names_one_flow(bold_key.group(1)):
+        title = bold_key.group(1).rstrip(":")
+        rest = bold_key.group(2).lstrip(":").strip()
+        seg.flow_title(f"{title}: {rest}" if rest else title, _PSEUDO, line.no)
+        return True
     bold = _BOLD_ONLY.match(text)
     if bold and not _STEP_LIKE.match(clean_inline(bold.group(1))):
         label = bold.group(1).rstrip(":")
@@ -236,7 +262,6 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
             return True
         seg.open(key, label, _PSEUDO, line.no)
         return True
-    bold_key = _BOLD_KEY.match(text)
     if bold_key and bold_key.group(2):
         label, value = bold_key.group(1), bold_key.group(2)
         value = value.lstrip(":").strip() if not label.endswith(":") else value
