@@ -31,6 +31,7 @@ CASES = {
     "open tags": "<a " * 30000,
     "table cells": "|" + " a |" * 30000,
     "unclosed rows": "<table>" + "<tr>" * 20000,
+    "unclosed lists": "<ol>\n<li>x\n" * 10000,
     "step mentions": "in step " * 20000,
     "numbers": "1." * 30000,
     "labels": "1a" * 30000,

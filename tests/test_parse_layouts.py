@@ -237,3 +237,10 @@ def test_exception_flows_as_sub_headings_with_their_step(usecase_text):
     assert [(e.ref, e.step, e.outcome) for e in uc.extensions] == [
         ("E1", "2", Outcome.FAIL), ("E2", "3", Outcome.RESUME)
     ]
+
+
+def test_html_headings_and_lists_written_into_markdown(usecase_text):
+    uc = parse(usecase_text("html.md")).use_case
+    assert (uc.title, uc.primary_actor) == ("Renew a library card", "Member")
+    assert uc.main_flow[0].text == "Member asks to renew the card."
+    assert [(e.ref, e.kind) for e in uc.extensions] == [("2a", Kind.EXCEPTION)]

@@ -11,7 +11,7 @@ from bot.usecase import actors, adf, classify, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.sections import SCENARIO, Field, segment
 from bot.usecase.synonyms import IGNORED, extension_hint
-from bot.usecase.text import Line, clean_inline, expand_html_tables, split_source
+from bot.usecase.text import Line, clean_inline, expand_html, split_source
 
 
 class Markup(StrEnum):
@@ -68,7 +68,7 @@ def lines_of(text: str, markup: Markup) -> list[Line]:
             return split_source(text)
     if markup is Markup.JIRA:
         return jira_wiki.to_lines(text)
-    return expand_html_tables(split_source(text))
+    return expand_html(split_source(text))
 
 
 def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:

@@ -61,7 +61,7 @@ def split_html_block(cell: str) -> list[str]:
                 stack.pop()
             pieces.append("\n")
         else:
-            depth = max(len(stack) - 1, 0)
+            depth = min(max(len(stack) - 1, 0), 8)  # deeper nesting reads the same
             marker = "*"
             if stack:
                 stack[-1][1] += 1
@@ -129,12 +129,37 @@ _CELL_OPEN = re.compile(r"<t[dh]\b[^>]*>", re.IGNORECASE)
 _TABLE_CLOSE = re.compile(r"</\s*(?:t[dh]|tr|tbody|thead|tfoot|table)\s*>", re.IGNORECASE)
 
 
-def expand_html_tables(lines: list[Line]) -> list[Line]:
-    """HTML `<table>`s as pipe-table rows, so one table reader serves both forms."""
+_HTML_HEADING = re.compile(r"^\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$", re.IGNORECASE)
+_LIST_START = re.compile(r"<\s*(?:ol|ul)\b", re.IGNORECASE)
+_LIST_END = re.compile(r"<\s*/\s*(?:ol|ul)\s*>", re.IGNORECASE)
+
+
+def expand_html(lines: list[Line]) -> list[Line]:
+    """HTML written into Markdown, as the Markdown it stands for: `<h2>` headings, `<ol>`
+    and `<ul>` lists (also across lines) as list items, `<table>`s as pipe-table rows."""
     out: list[Line] = []
     i = 0
     while i < len(lines):
         line = lines[i]
+        heading = _HTML_HEADING.match(line.text)
+        if heading:
+            out.append(Line("#" * int(heading.group(1)) + " " + heading.group(2), line.no))
+            i += 1
+            continue
+        if _LIST_START.search(line.text) and not line.text.lstrip().startswith("|") and \
+                "<table" not in line.text.lower():
+            depth, j = 0, i
+            while j < len(lines):
+                depth += len(_LIST_START.findall(lines[j].text))
+                depth -= len(_LIST_END.findall(lines[j].text))
+                if depth <= 0:
+                    break
+                j += 1
+            block = " ".join(ln.text for ln in lines[i : min(j, len(lines) - 1) + 1])
+            out += [Line(piece.strip(), line.no, len(piece) - len(piece.lstrip()))
+                    for piece in split_html_block(block) if piece.strip()]
+            i = j + 1
+            continue
         if "<table" not in line.text.lower():
             out.append(line)
             i += 1
