@@ -304,9 +304,12 @@ def is_acronym(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{1,5}", head))
 
 
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")
+
+
 def is_product_name(text: str) -> bool:
     """CamelCase or oddly capitalised names (`IntelliBrary`, `LingoGO!`) name software."""
-    return any(re.search(r"[a-z][A-Z]", tok) for tok in text.split())
+    return _INNER_CAPITAL.search(text) is not None
 
 
 def is_system(words_: tuple[str, ...], scope: tuple[str, ...]) -> bool:

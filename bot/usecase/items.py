@@ -51,6 +51,9 @@ _NUMBER = re.compile(
 )
 _HIER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$")
 _ROMAN = re.compile(r"^([ivx]{1,4})[.)]\s+(.*)$")
+_LEADING_TAGS = re.compile(r"^(?:<[a-zA-Z][^>]*>\s*)+")
+_LEADING_BOLD = re.compile(r"^(\*\*|__)(.*?)(\*\*|__)")
+_OPEN_BOLD = re.compile(r"^(?:\*\*|__)")
 _STEP_WORD_BEFORE_LABEL = re.compile(
     r"^(?:step|schritt|stap|paso)\s+(?=(?:\d+(?:-\d+)?|\*)\.?[a-z]\d*\b)", re.IGNORECASE
 )
@@ -65,9 +68,12 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
     if m:
         bullet = True
         text = text[m.end() :]
-    body = re.sub(r"^(?:<[a-zA-Z][^>]*>\s*)+", "", text)
-    body = re.sub(r"^(\*\*|__)(.*?)(\*\*|__)", r"\2", body).strip()
-    body = re.sub(r"^(?:\*\*|__)", "", body)
+    if text[:1] in "<*_":
+        body = _LEADING_TAGS.sub("", text)
+        body = _LEADING_BOLD.sub(r"\2", body).strip()
+        body = _OPEN_BOLD.sub("", body)
+    else:
+        body = text.strip()
     body = _STEP_WORD_BEFORE_LABEL.sub("", body)  # "Step 3a. ..." is extension 3a
     for kind, pattern in (
         (Label.STEP, _STEP),
