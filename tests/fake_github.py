@@ -93,6 +93,8 @@ class FakeGitHub(FakeServer):
                          methods=["GET", "POST"])
         app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>/sub_issues",
                          view_func=self._sub_issues, methods=["GET", "POST"])
+        app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>/sub_issue",
+                         view_func=self._remove_sub_issue, methods=["DELETE"])
         app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>/parent",
                          view_func=self._parent, methods=["GET"])
         app.add_url_rule("/repos/<owner>/<name>/issues", view_func=self._issues,
@@ -231,6 +233,19 @@ class FakeGitHub(FakeServer):
             return _json({"message": "Validation Failed: issue already has a parent"}, 422)
         repo.sub_issues.setdefault(number, []).append(child_id)
         return _json(child, 201)
+
+    def _remove_sub_issue(self, owner: str, name: str, number: int) -> Response:
+        found = self._find(owner, name, number)
+        if found is None:
+            return _json({"message": "Not Found"}, 404)
+        repo, _ = found
+        child_id = (request.get_json(silent=True, force=True) or {}).get("sub_issue_id")
+        kids = repo.sub_issues.get(number, [])
+        if child_id not in kids:
+            return _json({"message": "Not Found"}, 404)
+        kids.remove(child_id)
+        child = next(i for i in repo.issues.values() if i["id"] == child_id)
+        return _json(child)
 
     def _parent(self, owner: str, name: str, number: int) -> Response:
         found = self._find(owner, name, number)

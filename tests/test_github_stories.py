@@ -155,3 +155,14 @@ def test_a_fresh_database_asks_github_once_for_the_open_use_cases(fake, bot):
     assert "Likely parents: #1" in note["body"]
     listed = [p for m, p, _ in fake.log if m == "GET" and p == f"/repos/{REPO}/issues"]
     assert listed == [f"/repos/{REPO}/issues"]
+
+
+def test_a_story_that_names_another_use_case_moves_to_it(fake, bot):
+    use_case(fake, bot, 1, title="Buy goods")
+    use_case(fake, bot, 3, title="Return goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    child["body"] = "Use case: #3"
+    deliver_issue(bot, "edited", child)
+    assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
+    assert "### Stories" not in lint_comments(fake, 1)[0]["body"]
+    assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]

@@ -293,3 +293,17 @@ def test_a_lost_database_finds_the_comment_through_the_issue_property(jira, tmp_
     (comment,) = jira.fake.comments_on("UC-1")
     assert "all clear" in json.dumps(comment["body"]) or "no errors" in json.dumps(
         comment["body"])
+
+
+def test_a_story_that_names_another_use_case_leaves_the_first_ones_list(jira):
+    use_case(jira, "UC-1", body=FIXED)
+    use_case(jira, "UC-4", body=FIXED)
+    story = jira.fake.add_issue("UC-2", "Forward", description(jira.api_version,
+                                "Use case: UC-1"), issue_type="Story")
+    jira.deliver(jp.issue_event("jira:issue_created", story))
+    jira.bot.drain()
+    story["fields"]["description"] = description(jira.api_version, "Use case: UC-4")
+    jira.deliver(jp.issue_event("jira:issue_updated", story, changed=["description"]))
+    jira.bot.drain()
+    assert "UC-2" not in json.dumps(jira.fake.comments_on("UC-1")[0]["body"])
+    assert "UC-2" in json.dumps(jira.fake.comments_on("UC-4")[0]["body"])

@@ -191,9 +191,13 @@ class GitHubHandler:
         if not linked and parent.repo == issue.repo and issue.id is not None:
             current = self.client.parent_of(issue.repo, issue.number)
             if current != parent.number:
+                if current is not None:  # a sub-issue has one parent: move it
+                    self.client.remove_sub_issue(issue.repo, current, issue.id)
                 self.client.add_sub_issue(issue.repo, parent.number, issue.id)
             linked = True
         self.state.save_link(key, parent_key, source, linked)
+        if existing is not None and existing.parent_key != parent_key:
+            self._refresh_parent(existing.parent_key)
         shown = f"#{parent.number}" if parent.repo == issue.repo else parent_key.split(":", 1)[1]
         self._adopted(issue, shown)
 

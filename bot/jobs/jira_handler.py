@@ -191,6 +191,8 @@ class JiraHandler:
             self.client.link(link_type, issue.key, parent.key)
         source = existing.source if existing is not None else "text"
         self.state.save_link(key, target, source, True)
+        if existing is not None and existing.parent_key != target:
+            self._refresh_parent(existing.parent_key)
         self._adopted(issue, parent.key)
 
     def _remote(self, issue: JiraIssue, target: str) -> None:

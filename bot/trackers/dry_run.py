@@ -48,6 +48,9 @@ class DryRunGitHub:
     def add_sub_issue(self, repo: str, parent: int, child_id: int) -> None:
         self._say(f"would make issue id {child_id} a sub-issue of {repo}#{parent}")
 
+    def remove_sub_issue(self, repo: str, parent: int, child_id: int) -> None:
+        self._say(f"would take issue id {child_id} out of the sub-issues of {repo}#{parent}")
+
 
 class DryRunJira:
     def __init__(self, real: JiraClient, out: TextIO | None = None) -> None:
