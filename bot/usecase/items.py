@@ -60,9 +60,15 @@ _STEP_WORD_BEFORE_LABEL = re.compile(
 _BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")
 
 
+# Lines starting with any other character carry no label: most prose is decided at once.
+_LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oSsEePpTtAaivx<_")
+
+
 def read_item(line: Line, bare_numbers: bool = False) -> Item:
     """What kind of flow line this is. `bare_numbers` accepts `1 Text` as item 1."""
     text = line.text
+    if text[:1] not in _LABEL_STARTS:
+        return Item(Label.NONE, "", clean_inline(text), line.indent, False, line)
     bullet = False
     m = _BULLET.match(text)
     if m:

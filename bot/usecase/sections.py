@@ -240,6 +240,8 @@ def segment(lines: list[Line]) -> list[Field]:
 def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
     """Bold labels, `Key: value` lines and label-only lines that name a known section."""
     text = line.text
+    if text[:1] not in "*_" and ":" not in text and text.count(" ") >= 8:
+        return False  # a sentence: no label of any kind
     bold_key = _BOLD_KEY.match(text)
     if bold_key and seg.current.key in FLOW_KEYS and names_one_flow(bold_key.group(1)):
         title = bold_key.group(1).rstrip(":")
