@@ -60,8 +60,9 @@ def read_body(max_bytes: int) -> bytes:
     return body
 
 
-def decode_json(body: bytes) -> dict[str, Any]:
-    """The JSON object of a delivery; GitHub's form-encoded deliveries carry it in `payload`."""
+def decode_json(body: bytes) -> tuple[dict[str, Any], str]:
+    """The JSON object of a delivery and its text as sent; GitHub's form-encoded deliveries
+    carry it in `payload`."""
     text = body
     if request.mimetype == "application/x-www-form-urlencoded":
         values = parse_qs(body.decode("utf-8", "replace")).get("payload")
@@ -74,7 +75,7 @@ def decode_json(body: bytes) -> dict[str, Any]:
         raise BadRequest(400, "body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise BadRequest(400, "body is not a JSON object")
-    return payload
+    return payload, text.decode("utf-8")
 
 
 webhooks = Blueprint("webhooks", __name__)
@@ -94,7 +95,7 @@ def github_webhook() -> tuple[Response, int]:
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not event or not delivery:
             raise BadRequest(400, "X-GitHub-Event and X-GitHub-Delivery are required")
-        payload = decode_json(body)
+        payload, raw = decode_json(body)
     except BadRequest as exc:
         log.warning("github webhook refused: %s %s", exc.status, exc.message)
         return error(exc.status, exc.message)
@@ -106,8 +107,7 @@ def github_webhook() -> tuple[Response, int]:
     wanted = ctx.settings.github.repos
     if key is None or (wanted and repo not in wanted):
         return jsonify(status="ignored"), 202
-    stored = queue.enqueue(ctx.db, "github", delivery, event, payload.get("action"), key,
-                           json.dumps(payload))
+    stored = queue.enqueue(ctx.db, "github", delivery, event, payload.get("action"), key, raw)
     if not stored:
         return jsonify(status="duplicate"), 200
     log.info("queued github %s.%s for %s (delivery %s)", event, payload.get("action"), key,
@@ -129,7 +129,7 @@ def jira_webhook() -> tuple[Response, int]:
                                                          ctx.jira_tokens)
         if not (signed or tokened):
             raise BadRequest(401, "missing or invalid X-Hub-Signature or token")
-        payload = decode_json(body)
+        payload, raw = decode_json(body)
     except BadRequest as exc:
         log.warning("jira webhook refused: %s %s", exc.status, exc.message)
         return error(exc.status, exc.message)
@@ -143,7 +143,7 @@ def jira_webhook() -> tuple[Response, int]:
     delivery = jira_events.dedup_key(request.headers.get("X-Atlassian-Webhook-Identifier"),
                                      payload)
     stored = queue.enqueue(ctx.db, "jira", delivery, event, payload.get("issue_event_type_name"),
-                           key, json.dumps(payload))
+                           key, raw)
     if not stored:
         return jsonify(status="duplicate"), 200
     log.info("queued jira %s for %s (delivery %s)", event, key, delivery)
