@@ -244,3 +244,13 @@ def test_html_headings_and_lists_written_into_markdown(usecase_text):
     assert (uc.title, uc.primary_actor) == ("Renew a library card", "Member")
     assert uc.main_flow[0].text == "Member asks to renew the card."
     assert [(e.ref, e.kind) for e in uc.extensions] == [("2a", Kind.EXCEPTION)]
+
+
+def test_extensions_written_straight_after_the_steps(usecase_text):
+    uc = parse(usecase_text("extensions-after-steps.md")).use_case
+    assert uc.primary_actor == "User"
+    assert len(uc.main_flow) == 4 and uc.main_flow[3].text == "AddressBook deletes the contact."
+    assert [(e.ref, e.kind) for e in uc.extensions] == [
+        ("2a", Kind.ALTERNATIVE), ("3a", Kind.EXCEPTION)
+    ]
+    assert [s.id for s in uc.extensions[1].steps] == ["3a1"]

@@ -89,6 +89,22 @@ def main_flow(lines: list[Line]) -> tuple[list[Step], list[tuple[str, int | None
     return steps, refs
 
 
+def split_off_extensions(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """Extensions written straight after the steps, with no heading of their own
+    (`3a. The index is invalid.` under the main flow), and the steps before them."""
+    items = [read_item(ln) for ln in lines]
+    numbered = [it.indent for it in items if it.kind is Label.NUMBER]
+    if not numbered:
+        return lines, []
+    base = min(numbered)
+    for i, item in enumerate(items):
+        if item.kind is Label.COCKBURN and item.indent <= base + 1 and any(
+            it.kind is Label.NUMBER for it in items[:i]
+        ):
+            return lines[:i], lines[i:]
+    return lines, []
+
+
 def _top_level(items: list[Item]) -> set[int] | None:
     """Indices of the items that are top-level steps, or None for a prose flow."""
     step_prefixed = {

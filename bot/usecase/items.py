@@ -41,7 +41,7 @@ _STEP = re.compile(
     r"^(?:step|schritt|stap|etape|étape|paso|trin)\s*(\d+(?:\.\d+)*)\s*[.):\-–]\s*(.*)$", re.I
 )
 _COCKBURN = re.compile(
-    r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
+    r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\.?\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
 )
 _COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-z])")
 _RUP = re.compile(r"^((?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*)\b\s*[.:)\-–]?\s*(.*)$")
@@ -94,6 +94,7 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
             continue
         if kind is Label.COCKBURN:
             anchor, letter, sub, rest = hit.groups()
+            sub = sub.replace(".", "")  # Cockburn's own "2a.1" is step 2a1
             label = re.sub(r"\s+", "", anchor).replace("–", "-") + letter.lower() + sub
             real = Label.COCKBURN_SUB if sub else Label.COCKBURN
             return Item(real, label, clean_inline(rest), line.indent, bullet, line)

@@ -235,13 +235,15 @@ def _interpret(fields: list[Field]) -> UseCase:
     nominal = reader.text("main_flow")
     main_steps, scenario_exts = _scenarios(reader, nominal)
     refs: list[tuple[str, int | None]] = []
+    exts: list[Extension] = []
     if not main_steps:
         lines: list[Line] = []
         for f in reader.by_key.get("main_flow", []):
             lines.extend(f.lines)
             lines.append(Line("", None))
+        lines, trailing = flows.split_off_extensions(lines)
         main_steps, refs = flows.main_flow(lines)
-    exts: list[Extension] = []
+        exts.extend(flows.extensions(trailing, None))
     for f in reader.by_key.get("extensions", []):
         if scenario_exts and re.search(r"(?i)variant", f.label):
             continue
