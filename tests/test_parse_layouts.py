@@ -254,3 +254,20 @@ def test_extensions_written_straight_after_the_steps(usecase_text):
         ("2a", Kind.ALTERNATIVE), ("3a", Kind.EXCEPTION)
     ]
     assert [s.id for s in uc.extensions[1].steps] == ["3a1"]
+
+
+def test_table_cells_whose_line_breaks_were_lost_still_split_into_items():
+    text = (
+        "| Primary actor | Clerk |\n|---|---|\n"
+        "| Main success scenario | 1. Clerk opens a case.  2. System stores it. "
+        "3. Clerk closes it.4.System archives it. |\n"
+        "| Extensions | 2a. The store is full.  2a1. System warns the clerk.   "
+        "3a. The case is locked. |\n"
+        "| Supporting actors | · Archive · Mail server |\n"
+    )
+    uc = parse(text).use_case
+    assert [s.text for s in uc.main_flow] == [
+        "Clerk opens a case.", "System stores it.", "Clerk closes it.", "System archives it."
+    ]
+    assert [e.ref for e in uc.extensions] == ["2a", "3a"]
+    assert uc.secondary_actors == ("Archive", "Mail server")

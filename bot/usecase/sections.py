@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.usecase.synonyms import IGNORED, section_key
-from bot.usecase.text import Line, clean_inline, split_html_block
+from bot.usecase.text import Line, clean_inline, split_html_block, split_inline_items
 
 FLOW_KEYS = ("main_flow", "extensions", "scenario")
 SCENARIO = "scenario"
@@ -170,8 +170,8 @@ class _Segmenter:
             for piece in split_html_block(cell):
                 stripped = piece.rstrip()
                 body = stripped.lstrip(" ")
-                if body.strip():
-                    self.add(Line(body, no, len(stripped) - len(body)), target)
+                for item in split_inline_items(body) if body.strip() else []:
+                    self.add(Line(item, no, len(stripped) - len(body)), target)
             self.add(Line("", no), target)
 
 

@@ -103,7 +103,11 @@ def clean_inline(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÆØÅÉ\"'(])")
+# A full stop then a capital; also with no space ("page.A modal"), as list items run
+# together when a converter drops their markup.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-ZÄÖÜÆØÅÉ\"'(])|(?<=[a-z0-9)\"'][.!?])(?=[A-Z][a-z])"
+)
 _ABBREV = re.compile(
     r"(?:\b\w\.){2,}$|\b(?:e\.g|i\.e|etc|vs|approx|no|nr|z\.B|bzw|ca|incl|Dr|Mr|Ms|Mrs)\.$"
 )
@@ -180,3 +184,33 @@ def expand_html(lines: list[Line]) -> list[Line]:
                 out.append(Line("| " + " | ".join(cells) + " |", line.no))
         i = j + 1
     return out
+
+
+_INLINE_NUMBER = re.compile(
+    r"(?:^|(?<=\s)|(?<=[^\d\s.])|(?<=[a-z)]\.))(\d{1,2})[.)](?:\s|(?=[A-Z]))"
+)
+_INLINE_BULLET = re.compile(r"\s*[·•▪]\s+")
+_EXTENSION_LABEL = re.compile(r"(?:^|(?<=\s))(?:\d+\.?[a-z]|\*[a-z])[.):]?\s")
+_BEFORE_ITEM = re.compile(r"(?<=[.!?:])\s+(?=(?:\d+\.?[a-z]?|\*[a-z])[.):]?\s)")
+
+
+def split_inline_items(text: str) -> list[str]:
+    """`1. Enter a name.  2. Confirm.` or `· a · b` written in one table cell, as items.
+
+    Numbers count only as a run 1, 2, 3 … in order, so "version 2. Then" stays whole.
+    """
+    pieces = [p for p in _INLINE_BULLET.split(text) if p.strip()]
+    if len(pieces) > 1 and _INLINE_BULLET.match(text):
+        return ["* " + p.strip() for p in pieces]
+    if _EXTENSION_LABEL.match(text) and len(_EXTENSION_LABEL.findall(text)) > 1:
+        # "1.a Input is negative.  1. System asks again.  2.a ...": one line an item.
+        return [p.strip() for p in _BEFORE_ITEM.split(text) if p.strip()]
+    cuts: list[int] = []
+    wanted = 1
+    for m in _INLINE_NUMBER.finditer(text):
+        if int(m.group(1)) == wanted and (wanted > 1 or not text[: m.start()].strip()):
+            cuts.append(m.start())
+            wanted += 1
+    if len(cuts) < 2:
+        return [text]
+    return [text[a:b].strip() for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True)]
