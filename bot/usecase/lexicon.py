@@ -49,7 +49,7 @@ SYSTEM_WORDS = _words(
     """
     system systemet systeem systeme sistema application app applikation applikationen
     anwendung program programmet programm software platform website site tool bot
-    backend frontend ui interface server service webapp portal
+    backend frontend ui gui api interface server service webapp portal
     """
 )
 
