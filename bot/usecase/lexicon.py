@@ -149,5 +149,6 @@ NOT_PERSON = _words(
     river shelter never together either neither whether however after under over super
     user's ember november december summer winter chapter question amount restaurant
     assistant constant variant tenant element
+    scheduler clock daemon crawler parser compiler loader uploader downloader
     """
 )
