@@ -271,3 +271,12 @@ def test_table_cells_whose_line_breaks_were_lost_still_split_into_items():
     ]
     assert [e.ref for e in uc.extensions] == ["2a", "3a"]
     assert uc.secondary_actors == ("Archive", "Mail server")
+
+
+def test_dash_separated_fields_and_inline_yaml_lists():
+    dashed = parse("Main Actor - Customer\nSupporting Actors - Bank, Courier\n\n"
+                   "Main Flow:\n1. Customer pays.\n2. Bank confirms.\n").use_case
+    assert (dashed.primary_actor, dashed.secondary_actors) == ("Customer", ("Bank", "Courier"))
+    yaml_list = parse("---\nactors: [student, tutor]\n---\n## Main scenario\n"
+                      "1. Student pays.\n2. Tutor confirms.\n").use_case
+    assert (yaml_list.primary_actor, yaml_list.secondary_actors) == ("student", ("tutor",))

@@ -28,6 +28,7 @@ _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _BOLD_ONLY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 _BOLD_KEY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*(.*)$")
 _KEY_VALUE = re.compile(r"^([^:|*#>\d][^:|]{0,60}?)\s*:\s+(.*)$|^([^:|*#>\d][^:|]{0,60}?)\s*:\s*$")
+_KEY_DASH_VALUE = re.compile(r"^([^:|*#>\d\-][^:|]{0,60}?)\s+[-–—]\s+(\S.*)$")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _STEP_LIKE = re.compile(
     r"^(?:(?:step|schritt|stap|etape|étape|paso|trin)\s*\d|\d+[a-z]?\d*[.):]|\*[a-z][.):]|"
@@ -188,8 +189,11 @@ def _front_matter(lines: list[Line]) -> tuple[list[Field], list[Line]]:
         if m and line.indent == 0:
             key = section_key(m.group(1), prefix_ok=False)
             fields.append(Field(key or IGNORED, m.group(1), _PSEUDO, line.no))
-            if m.group(2).strip():
-                fields[-1].lines.append(Line(m.group(2).strip(), line.no))
+            value = m.group(2).strip()
+            items = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") \
+                else [value]  # an inline list: [student, tutor]
+            fields[-1].lines += [Line(f"- {v.strip()}" if len(items) > 1 else v.strip(), line.no)
+                                 for v in items if v.strip()]
         elif fields and line.text.strip():
             fields[-1].lines.append(line)
     return fields, lines[end + 1 :]
@@ -272,10 +276,13 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
             seg.field_line(key, label.rstrip(":"), value, line)
             return True
     if line.indent < 4:
-        kv = _KEY_VALUE.match(clean_inline(text))
+        kv = _KEY_VALUE.match(clean_inline(text)) or _KEY_DASH_VALUE.match(clean_inline(text))
         if kv:
+            dashed = kv.re is _KEY_DASH_VALUE
             label = kv.group(1) or kv.group(3)
             key = _label_key(label, prefix_ok=False, fuzzy=False)
+            if dashed and key in FLOW_KEYS:
+                key = None  # "Main success scenario – high level" is a heading, not a value
             if key is not None and len(label.split()) <= 6:
                 seg.field_line(key, label, kv.group(2) or "", line)
                 return True
