@@ -59,15 +59,17 @@ class GitHubHandler:
             self._sub_issue_event(repo, payload)
 
     def _caused_by_bot(self, event: str, payload: dict[str, Any]) -> bool:
-        sender = (payload.get("sender") or {}).get("login", "")
+        """Our comments carry a marker; our comments, labels and links come from our login."""
+        if event == "issue_comment" and render.is_bot_comment(
+            (payload.get("comment") or {}).get("body") or ""
+        ):
+            return True
         me = self.state.identity("github")
-        if event == "issue_comment":
-            body = (payload.get("comment") or {}).get("body") or ""
-            if render.is_bot_comment(body):
-                return True
-        if event == "issues" and payload.get("action") in ("labeled", "unlabeled"):
-            return bool(me) and sender == me
-        return bool(me) and sender == me and event == "issue_comment"
+        if not me or (payload.get("sender") or {}).get("login") != me:
+            return False
+        return event in ("issue_comment", "sub_issues") or payload.get("action") in (
+            "labeled", "unlabeled"
+        )
 
     # ------------------------------------------------------------ issues
 
@@ -259,7 +261,10 @@ class GitHubHandler:
         if payload["action"] in ("sub_issue_added", "parent_issue_added"):
             if self.state.issue(child_key) is None:
                 self._remember(IssueData.from_json(child_repo, child))
-            self.state.save_link(child_key, parent_key, "native", True)
+            known = self.state.link(child_key)
+            if known is None or known.parent_key != parent_key:
+                # Made by hand in GitHub: it holds until someone changes it there.
+                self.state.save_link(child_key, parent_key, "native", True)
         else:
             link = self.state.link(child_key)
             if link is not None and link.parent_key == parent_key:
