@@ -166,3 +166,15 @@ def test_a_story_that_names_another_use_case_moves_to_it(fake, bot):
     assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
     assert "### Stories" not in lint_comments(fake, 1)[0]["body"]
     assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]
+
+
+def test_the_bots_own_sub_issue_event_does_not_pin_the_link(fake, bot):
+    parent = use_case(fake, bot, 1, title="Buy goods")
+    use_case(fake, bot, 3, title="Return goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    echo = gh.sub_issues("sub_issue_added", REPO, parent, child, sender="usecase-bot")
+    bot.deliver("sub_issues", echo)
+    bot.drain()
+    child["body"] = "Use case: #3"
+    deliver_issue(bot, "edited", child)
+    assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
