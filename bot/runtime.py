@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Secrets, Settings
@@ -53,6 +53,7 @@ class Runtime:
     db: Database
     metrics: Metrics
     dry_run: bool = False
+    _jira: JiraClient | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, secrets: Secrets, dry_run: bool = False) -> Runtime:
@@ -90,14 +91,8 @@ class Runtime:
             scratch.create_schema()
             state = State(scratch)
 
-        jira: list[JiraClient] = []
         web_url = github_web_url(self.secrets.github_api_url)
-
-        def jira_client() -> JiraClient:
-            if not jira:
-                real = PythonJiraClient(self.jira_auth(), self.metrics)
-                jira.append(DryRunJira(real) if self.dry_run else real)
-            return jira[0]
+        jira_client = self.jira_client
 
         def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
             if tracker == "jira":
@@ -111,6 +106,13 @@ class Runtime:
 
         return handler_for
 
+    def jira_client(self) -> JiraClient:
+        """The process's one Jira client (python-jira reads serverInfo once, on first use)."""
+        if self._jira is None:
+            real = PythonJiraClient(self.jira_auth(), self.metrics)
+            self._jira = DryRunJira(real) if self.dry_run else real
+        return self._jira
+
     def startup_checks(self) -> None:
         """Say at start what will not work; an unreachable Jira is only a warning."""
         log = logging.getLogger("usecase_bot")
@@ -120,8 +122,7 @@ class Runtime:
         if not self.jira_auth().configured:
             return
         try:
-            check_link_type(PythonJiraClient(self.jira_auth(), self.metrics),
-                            self.settings.jira.link_type)
+            check_link_type(self.jira_client(), self.settings.jira.link_type)
         except TrackerError as exc:
             if exc.status is None or exc.status >= 500:
                 log.warning("Jira is not reachable yet (%s); events will wait for it", exc)

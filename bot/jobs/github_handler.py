@@ -15,7 +15,7 @@ from bot.lint.registry import RULES
 from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
 from bot.trackers.calls import TrackerError
-from bot.trackers.github import CommentData, GitHubClient, IssueData
+from bot.trackers.github import GitHubClient, IssueData
 from bot.trackers.github_events import issue_key
 from bot.trackers.jira import JiraClient
 from bot.usecase.similarity import Candidate, suggest, use_case_words
@@ -288,8 +288,9 @@ class GitHubHandler:
         issue = IssueData.from_json(repo, payload["issue"])
         if note.get("author_association") not in ALLOWED:
             user = (note.get("user") or {}).get("login", "there")
-            self._reply(issue, f"Sorry @{user}, only people with write or triage access to "
-                               "this repository can give usecase-bot commands.")
+            self._reply(issue, render.text_doc(
+                f"Sorry @{user}, only people with write or triage access to this repository "
+                "can give usecase-bot commands."))
             return
         for command in found:
             self._command(issue, command.verb, command.argument)
@@ -297,15 +298,15 @@ class GitHubHandler:
     def _command(self, issue: IssueData, verb: str, argument: str | None) -> None:
         key = issue_key(issue.repo, issue.number)
         if verb == "help":
-            self._reply(issue, render.markdown(render.help_doc(COMMAND_HELP),
-                                               render.REPLY_MARKER), raw=True)
+            self._reply(issue, render.help_doc(COMMAND_HELP))
         elif verb == "check":
             fresh = self.client.get_issue(issue.repo, issue.number)
             self._remember(fresh)
             self.reconcile(fresh)
         elif verb == "ignore":
             if argument not in RULES:
-                self._reply(issue, f"There is no rule `{argument}`; `/usecase help` lists them.")
+                self._reply(issue, render.text_doc(
+                    f"There is no rule `{argument}`; `/usecase help` lists them."))
                 return
             self.state.ignore(key, argument)
             self._remember(issue)
@@ -314,7 +315,7 @@ class GitHubHandler:
             refs = parent_references(f"Use case: {argument or ''}")
             number = refs[0].number if refs else None
             if number is None:
-                self._reply(issue, "Give the use case as `/usecase link #12`.")
+                self._reply(issue, render.text_doc("Give the use case as `/usecase link #12`."))
                 return
             ref = refs[0]
             self.state.save_link(key, issue_key(ref.repo or issue.repo, number), "command",
@@ -322,12 +323,13 @@ class GitHubHandler:
             self._remember(issue)
             self.reconcile(issue)
         else:
-            self._reply(issue, f"`/usecase {verb}` is not a command; `/usecase help` lists them.")
+            self._reply(issue, render.text_doc(
+                f"`/usecase {verb}` is not a command; `/usecase help` lists them."))
 
-    def _reply(self, issue: IssueData, text: str, raw: bool = False) -> None:
-        body = text if raw else render.markdown(render.text_doc(text), render.REPLY_MARKER)
+    def _reply(self, issue: IssueData, doc: list[render.Block]) -> None:
+        body = render.markdown(doc, render.REPLY_MARKER)
         created = self.client.create_comment(issue.repo, issue.number, body)
-        self._learn_identity(created)
+        self.state.learn_identity("github", created.author)
 
     # ------------------------------------------------------------ writing the difference
 
@@ -360,17 +362,11 @@ class GitHubHandler:
             return
         created = self.client.create_comment(issue.repo, issue.number, body)
         self.state.save_comment(key, marker, created.id, digest)
-        self._learn_identity(created)
-
-    def _learn_identity(self, created: CommentData) -> None:
-        if created.author and self.state.identity("github") != created.author:
-            self.state.save_identity("github", created.author)
+        self.state.learn_identity("github", created.author)
 
     def _set_label(self, issue: IssueData, label: str, wanted: bool) -> None:
         key = issue_key(issue.repo, issue.number)
-        have = self.state.label(key, label)
-        if have is None:
-            have = label in issue.labels
+        have = self.state.label_on(key, label, issue.labels)
         if have == wanted:
             self.state.save_label(key, label, wanted)
             return

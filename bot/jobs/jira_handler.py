@@ -288,7 +288,7 @@ class JiraHandler:
 
     def _reply(self, issue: JiraIssue, doc: list[render.Block]) -> None:
         _, author = self.client.add_comment(issue.key, self._body(doc))
-        self._learn_identity(author)
+        self.state.learn_identity("jira", author)
 
     # ------------------------------------------------------------ writing the difference
 
@@ -322,7 +322,7 @@ class JiraHandler:
         if not create:
             return
         comment_id, author = self.client.add_comment(issue.key, body)
-        self._learn_identity(author)
+        self.state.learn_identity("jira", author)
         self._remember_comment(issue, kind, int(comment_id), digest)
 
     def _remember_comment(self, issue: JiraIssue, kind: str, comment_id: int,
@@ -339,16 +339,9 @@ class JiraHandler:
                 value[f"{other}_comment_id"] = str(mine.comment_id)
         self.client.set_property(issue.key, value)
 
-    def _learn_identity(self, author: str | None) -> None:
-        if author and self.state.identity("jira") != author:
-            self.state.save_identity("jira", author)
-
     def _set_label(self, issue: JiraIssue, label: str, wanted: bool) -> None:
         key = issue_key(issue.key)
-        have = self.state.label(key, label)
-        if have is None:
-            have = label in issue.labels
-        if have != wanted:
+        if self.state.label_on(key, label, issue.labels) != wanted:
             self.client.set_label(issue.key, label, wanted)
         self.state.save_label(key, label, wanted)
 

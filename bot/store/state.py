@@ -71,6 +71,12 @@ class State:
             row = s.get(LabelState, (key, label))
             return None if row is None else bool(row.present)
 
+    def label_on(self, key: str, label: str, tracker_labels: tuple[str, ...]) -> bool:
+        """Whether the label is on the issue: as the bot last wrote or saw it, else as the
+        event says (an event can predate the bot's own write)."""
+        known = self.label(key, label)
+        return label in tracker_labels if known is None else known
+
     def save_label(self, key: str, label: str, present: bool) -> None:
         with self.db.session() as s:
             s.merge(LabelState(issue_key=key, label=label, present=present))
@@ -118,6 +124,11 @@ class State:
         with self.db.session() as s:
             row = s.get(BotIdentity, tracker)
             return row.login if row else None
+
+    def learn_identity(self, tracker: str, login: str | None) -> None:
+        """Remember the bot's login, seen as the author of something it wrote."""
+        if login and self.identity(tracker) != login:
+            self.save_identity(tracker, login)
 
     def save_identity(self, tracker: str, login: str) -> None:
         with self.db.session() as s:

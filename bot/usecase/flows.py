@@ -338,26 +338,24 @@ def _attach(draft: _Draft, item: Item) -> None:
 
 
 def _finish(draft: _Draft, index: int, hint: str | None) -> Extension:
-    condition = draft.condition.rstrip(":").strip()
-    handling = " ".join(t for t in draft.texts()[1:])
     label = draft.label
     if draft.from_heading and extension_hint(draft.condition.split(":")[0]) == "exception":
         label = "E"  # a flow headed "Exception flow 2: ..." is labelled an exception
-    kind, evidence = classify.classify(condition, handling, hint, label)
-    end, resume_at = classify.outcome(draft.texts(), kind)
-    ref = draft.ref or draft.anchor or str(index)
-    steps = tuple(Step(id=sid, text=text, line=no) for sid, text, no in draft.steps)
-    return Extension(
-        ref=ref,
-        step=draft.anchor,
-        condition=condition,
-        kind=kind,
-        steps=steps,
-        outcome=end,
-        resume_at=resume_at,
-        line=draft.line,
-        evidence=evidence,
-    )
+    steps = [Step(id=sid, text=text, line=no) for sid, text, no in draft.steps]
+    return build_extension(draft.ref or draft.anchor or str(index), draft.anchor,
+                           draft.condition, steps, draft.notes, hint, label, draft.line)
+
+
+def build_extension(ref: str, anchor: str | None, condition: str, steps: list[Step],
+                    notes: list[str], hint: str | None, label: str,
+                    line: int | None) -> Extension:
+    """An extension with its kind and ending decided from its condition and handling."""
+    condition = condition.rstrip(":").strip()
+    texts = [condition, *(s.text for s in steps), *notes]
+    kind, evidence = classify.classify(condition, " ".join(texts[1:]), hint, label)
+    end, resume_at = classify.outcome(texts, kind)
+    return Extension(ref=ref, step=anchor, condition=condition, kind=kind, steps=tuple(steps),
+                     outcome=end, resume_at=resume_at, line=line, evidence=evidence)
 
 
 def step_references(exts: list[Extension]) -> list[tuple[str, int | None]]:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.usecase import actors, adf, classify, flows, jira_wiki
+from bot.usecase import actors, adf, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.sections import SCENARIO, Field, segment
 from bot.usecase.synonyms import IGNORED, extension_hint
@@ -178,6 +178,9 @@ def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
     return None, secondary
 
 
+_NUMBERED = re.compile(r"^\d+\.\s")
+
+
 def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[Extension]]:
     """Scenario tables (`Scenario 5.1` with Step#/Description rows): the nominal one is the
     main flow, every other one is an extension with its description as condition."""
@@ -190,7 +193,7 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
             (
                 clean_inline(ln.text)
                 for ln in block.lines
-                if ln.text.strip() and not re.match(r"^\d+\.\s", ln.text)
+                if ln.text.strip() and not _NUMBERED.match(ln.text)
             ),
             block.label,
         )
@@ -202,30 +205,14 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
                 main_index = i
                 break
     main_block = described[main_index][0]
-    main_steps, _ = flows.main_flow(
-        [ln for ln in main_block.lines if re.match(r"^\d+\.\s", ln.text)]
-    )
+    main_steps, _ = flows.main_flow([ln for ln in main_block.lines if _NUMBERED.match(ln.text)])
     exts: list[Extension] = []
     for i, (block, title) in enumerate(described):
         if i == main_index:
             continue
-        steps, _ = flows.main_flow([ln for ln in block.lines if re.match(r"^\d+\.\s", ln.text)])
-        handling = " ".join(s.text for s in steps)
-        kind, evidence = classify.classify(title, handling, None, "")
-        end, resume_at = classify.outcome([title, *[s.text for s in steps]], kind)
-        exts.append(
-            Extension(
-                ref=block.label.split()[-1],
-                step=None,
-                condition=title,
-                kind=kind,
-                steps=tuple(steps),
-                outcome=end,
-                resume_at=resume_at,
-                line=block.no,
-                evidence=evidence,
-            )
-        )
+        steps, _ = flows.main_flow([ln for ln in block.lines if _NUMBERED.match(ln.text)])
+        exts.append(flows.build_extension(block.label.split()[-1], None, title, steps, [],
+                                          None, "", block.no))
     return main_steps, exts
 
 
