@@ -9,6 +9,7 @@ from bot.lint import rules as _rules  # noqa: F401  (registers the rules)
 from bot.lint.registry import RULES, LintContext
 from bot.usecase.model import Finding, Severity, UseCase
 from bot.usecase.parse import Markup, parse
+from bot.usecase.synonyms import Extra
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class LintPolicy:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     required_sections: tuple[str, ...] = ()
     ignored: frozenset[str] = frozenset()
+    # A team's own heading words (`synonyms.extra_words` of its `sections:` table).
+    extra_headings: Extra = ()
 
     def severity(self, name: str) -> Severity:
         return self.severities.get(name, RULES[name].severity)
@@ -57,5 +60,6 @@ def lint_use_case(uc: UseCase, problem: str | None, policy: LintPolicy) -> LintR
 def lint_text(
     text: str, markup: Markup = Markup.AUTO, policy: LintPolicy | None = None
 ) -> LintResult:
-    parsed = parse(text, markup)
-    return lint_use_case(parsed.use_case, parsed.problem, policy or LintPolicy())
+    policy = policy or LintPolicy()
+    parsed = parse(text, markup, policy.extra_headings)
+    return lint_use_case(parsed.use_case, parsed.problem, policy)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from bot.usecase import actors, adf, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.sections import SCENARIO, Field, segment
-from bot.usecase.synonyms import IGNORED, extension_hint
+from bot.usecase.synonyms import IGNORED, Extra, extension_hint
 from bot.usecase.text import Line, clean_inline, expand_html, split_source
 
 
@@ -71,11 +71,12 @@ def lines_of(text: str, markup: Markup) -> list[Line]:
     return expand_html(split_source(text))
 
 
-def parse(text: str, markup: Markup = Markup.AUTO) -> Parsed:
+def parse(text: str, markup: Markup = Markup.AUTO, extra: Extra = ()) -> Parsed:
+    """`extra` adds a team's own heading words (see `synonyms.extra_words`)."""
     try:
         if markup is Markup.AUTO:
             markup = detect(text)
-        fields = segment(lines_of(text, markup))
+        fields = segment(lines_of(text, markup), extra)
         use_case = _interpret(fields)
     except RecursionError:
         return Parsed(UseCase(), Markup.ADF, "the text nests too deeply to read")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.usecase.synonyms import IGNORED, section_key
+from bot.usecase.synonyms import IGNORED, Extra, section_key
 from bot.usecase.text import Line, clean_inline, split_html_block, split_inline_items
 
 FLOW_KEYS = ("main_flow", "extensions", "scenario")
@@ -39,10 +39,12 @@ _SCENARIO_LABEL = re.compile(r"^(?:scenario|szenario|scénario|escenario|scenari
 _FRONT_KEY = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 
 
-def _label_key(label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | None:
+def _label_key(
+    label: str, prefix_ok: bool = True, fuzzy: bool = True, extra: Extra = ()
+) -> str | None:
     if _SCENARIO_LABEL.match(clean_inline(label)):
         return SCENARIO
-    return section_key(clean_inline(label), prefix_ok, fuzzy)
+    return section_key(clean_inline(label), prefix_ok, fuzzy, extra)
 
 
 _RUP_FLOW = re.compile(r"^(?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*\b")
@@ -73,7 +75,8 @@ def _is_table_row(line: Line) -> bool:
 
 
 class _Segmenter:
-    def __init__(self) -> None:
+    def __init__(self, extra: Extra) -> None:
+        self.extra = extra
         self.fields: list[Field] = [Field(None, "", 0, None)]
         self.scenario: Field | None = None
         self.table_field: Field | None = None
@@ -91,15 +94,18 @@ class _Segmenter:
             self.scenario = None
         return new
 
+    def key(self, label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | None:
+        return _label_key(label, prefix_ok, fuzzy, self.extra)
+
     def add(self, line: Line, target: Field | None = None) -> None:
         (target or self.current).lines.append(line)
 
     def heading(self, label: str, level: int, no: int | None) -> None:
         self.table_field = None
-        key = _label_key(label)
+        key = self.key(label)
         head, colon, value = label.partition(":")
         if colon and value.strip() and key in (None, "title"):
-            head_key = _label_key(head, prefix_ok=False)
+            head_key = self.key(head, prefix_ok=False)
             if head_key is not None:  # "## Primary actor: Customer" is a field with its value
                 self.open(head_key, head, level, no)
                 self.add(Line(value.strip(), no))
@@ -136,9 +142,9 @@ class _Segmenter:
             return False
         first = clean_inline(cells[0])
         rest = [c for c in cells[1:] if clean_inline(c)]
-        key = _label_key(first.split("\n")[0]) if first else None
+        key = self.key(first.split("\n")[0]) if first else None
         if first and key is None:
-            key = _label_key(split_html_block(cells[0])[0]) if "<" in cells[0] else None
+            key = self.key(split_html_block(cells[0])[0]) if "<" in cells[0] else None
         if key == SCENARIO and self.scenario is not None and self.table_field is None:
             self._cell_lines(rest, line.no, self.scenario)
             self.table_field = self.scenario
@@ -176,7 +182,7 @@ class _Segmenter:
             self.add(Line("", no), target)
 
 
-def _front_matter(lines: list[Line]) -> tuple[list[Field], list[Line]]:
+def _front_matter(lines: list[Line], extra: Extra) -> tuple[list[Field], list[Line]]:
     """YAML front matter (`---` ... `---`) of simple keys and lists, as fields."""
     if not lines or lines[0].text != "---":
         return [], lines
@@ -187,7 +193,7 @@ def _front_matter(lines: list[Line]) -> tuple[list[Field], list[Line]]:
     for line in lines[1:end]:
         m = _FRONT_KEY.match(line.text)
         if m and line.indent == 0:
-            key = section_key(m.group(1), prefix_ok=False)
+            key = section_key(m.group(1), prefix_ok=False, extra=extra)
             fields.append(Field(key or IGNORED, m.group(1), _PSEUDO, line.no))
             value = m.group(2).strip()
             items = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") \
@@ -199,9 +205,9 @@ def _front_matter(lines: list[Line]) -> tuple[list[Field], list[Line]]:
     return fields, lines[end + 1 :]
 
 
-def segment(lines: list[Line]) -> list[Field]:
-    front, lines = _front_matter(lines)
-    seg = _Segmenter()
+def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
+    front, lines = _front_matter(lines, extra)
+    seg = _Segmenter(extra)
     seg.fields.extend(front)
     in_fence = False
     for i, line in enumerate(lines):
@@ -255,10 +261,10 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
     bold = _BOLD_ONLY.match(text)
     if bold and not _STEP_LIKE.match(clean_inline(bold.group(1))):
         label = bold.group(1).rstrip(":")
-        key = _label_key(label)
+        key = seg.key(label)
         if key is None and ":" in label:
             head, _, value = label.partition(":")
-            key = _label_key(head, prefix_ok=False)
+            key = seg.key(head, prefix_ok=False)
             if key is not None:
                 seg.field_line(key, head, value, line)
                 return True
@@ -271,7 +277,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
     if bold_key and bold_key.group(2):
         label, value = bold_key.group(1), bold_key.group(2)
         value = value.lstrip(":").strip() if not label.endswith(":") else value
-        key = _label_key(label.rstrip(":"), prefix_ok=False)
+        key = seg.key(label.rstrip(":"), prefix_ok=False)
         if key is not None:
             seg.field_line(key, label.rstrip(":"), value, line)
             return True
@@ -280,7 +286,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
         if kv:
             dashed = kv.re is _KEY_DASH_VALUE
             label = kv.group(1) or kv.group(3)
-            key = _label_key(label, prefix_ok=False, fuzzy=False)
+            key = seg.key(label, prefix_ok=False, fuzzy=False)
             if dashed and key in FLOW_KEYS:
                 key = None  # "Main success scenario – high level" is a heading, not a value
             if key is not None and len(label.split()) <= 6:
@@ -293,7 +299,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
             and not _STEP_LIKE.match(plain)
             and not text.startswith(("*", "-", "+", ">"))
         ):
-            key = _label_key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
+            key = seg.key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
             if key is not None and key != "title":
                 seg.open(key, plain.rstrip(":"), _PSEUDO, line.no)
                 return True

@@ -155,14 +155,49 @@ for _syn in _LOOKUP:
 _PAREN = re.compile(r"\([^)]*\)?")
 
 
+# A team's own heading words: (normalised words, key) pairs, checked before the built-in ones.
+Extra = tuple[tuple[str, str], ...]
+
+# The section keys a team's configuration may name, as the keys the reader uses.
+CONFIG_KEYS = {
+    "title": "title", "goal": "goal", "scope": "scope", "level": "level",
+    "primary_actor": "primary_actor", "secondary_actors": "secondary_actors",
+    "actors": "actors", "stakeholders": "stakeholders", "preconditions": "preconditions",
+    "trigger": "trigger", "main_flow": "main_flow", "extensions": "extensions",
+    "alternative_flows": "extensions", "exception_flows": "extensions",
+    "postconditions": "success_guarantee", "success_guarantee": "success_guarantee",
+    "minimal_guarantee": "minimal_guarantee",
+}
+
+
+def extra_words(headings: dict[str, list[str]] | None) -> Extra:
+    """A team's `sections:` table (SPEC section keys to heading words) as lookup pairs."""
+    if not headings:
+        return ()
+    return tuple(
+        (normalize(word), CONFIG_KEYS[key])
+        for key, words in headings.items()
+        if key in CONFIG_KEYS
+        for word in words
+        if normalize(word)
+    )
+
+
 @lru_cache(maxsize=4096)
-def section_key(label: str, prefix_ok: bool = True, fuzzy: bool = True) -> str | None:
+def section_key(
+    label: str, prefix_ok: bool = True, fuzzy: bool = True, extra: Extra = ()
+) -> str | None:
     """The canonical key of a heading or field label, or None when it is not a known one.
 
     `prefix_ok` also accepts a label that starts with a synonym ("Main success scenario –
     high level"); `fuzzy` forgives small misspellings. Both are for text marked up as a
-    label; a free-standing line could be prose.
+    label; a free-standing line could be prose. `extra` holds a team's own words.
     """
+    if extra:
+        norm = normalize(label)
+        for words, key in extra:
+            if norm == words or (prefix_ok and norm.startswith(words + " ")):
+                return key
     quick = label.strip(" :*#_").lower()
     if quick in _LOOKUP:
         return _LOOKUP[quick]
