@@ -9,11 +9,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Secrets, Settings, load_settings
-from bot.lint import render
+from bot.lint import render, sarif
 from bot.lint.engine import LintResult, lint_text
 from bot.lint.registry import RULES
 from bot.usecase.parse import Markup
@@ -37,7 +38,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     lint = sub.add_parser("lint", help="lint use-case files ('-' reads standard input)")
     lint.add_argument("paths", nargs="+", metavar="PATH")
-    lint.add_argument("--format", choices=("text", "json", "github"), default="text")
+    lint.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     lint.add_argument("--markup", choices=[m.value for m in Markup], default="auto")
 
     serve = sub.add_parser("serve", help="web server with an in-process worker")
@@ -87,11 +88,16 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
     results: list[tuple[str, LintResult]] = [
         (path, lint_text(text, Markup(args.markup), policy)) for path, text in texts
     ]
-    output = {"json": render.as_json, "github": render.as_github, "text": render.as_text}
+    output = {"json": render.as_json, "github": render.as_github, "text": render.as_text,
+              "sarif": _as_sarif}
     printed = output[args.format](results)
     if printed:
         print(printed)
     return EXIT_FINDINGS if any(r.has_errors for _, r in results) else EXIT_OK
+
+
+def _as_sarif(results: Sequence[tuple[str, LintResult]]) -> str:
+    return sarif.as_sarif(results, metadata.version("usecase-bot"))
 
 
 def _rules(settings: Settings) -> int:
