@@ -9,9 +9,11 @@ from enum import StrEnum
 
 from bot.usecase import actors, adf, flows, jira_wiki
 from bot.usecase.model import Extension, Step, UseCase
+from bot.usecase.read import markdown
+from bot.usecase.read.blocks import to_lines
 from bot.usecase.sections import SCENARIO, Field, segment
 from bot.usecase.synonyms import IGNORED, Extra, extension_hint
-from bot.usecase.text import Line, clean_inline, expand_html, split_source
+from bot.usecase.text import Line, clean_inline, split_source
 
 
 class Markup(StrEnum):
@@ -68,7 +70,7 @@ def lines_of(text: str, markup: Markup) -> list[Line]:
             return split_source(text)
     if markup is Markup.JIRA:
         return jira_wiki.to_lines(text)
-    return expand_html(split_source(text))
+    return to_lines(markdown.read(text))
 
 
 def parse(text: str, markup: Markup = Markup.AUTO, extra: Extra = ()) -> Parsed:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.usecase.synonyms import IGNORED, Extra, section_key
-from bot.usecase.text import Line, clean_inline, split_html_block, split_inline_items
+from bot.usecase.text import Line, clean_inline, split_inline_items
 
 FLOW_KEYS = ("main_flow", "extensions", "scenario")
 SCENARIO = "scenario"
@@ -144,7 +144,7 @@ class _Segmenter:
         rest = [c for c in cells[1:] if clean_inline(c)]
         key = self.key(first.split("\n")[0]) if first else None
         if first and key is None:
-            key = self.key(split_html_block(cells[0])[0]) if "<" in cells[0] else None
+            key = self.key(cells[0].split("\n")[0]) if "\n" in cells[0] else None
         if key == SCENARIO and self.scenario is not None and self.table_field is None:
             self._cell_lines(rest, line.no, self.scenario)
             self.table_field = self.scenario
@@ -174,7 +174,7 @@ class _Segmenter:
 
     def _cell_lines(self, cells: list[str], no: int | None, target: Field) -> None:
         for cell in cells:
-            for piece in split_html_block(cell):
+            for piece in cell.split("\n"):
                 stripped = piece.rstrip()
                 body = stripped.lstrip(" ")
                 for item in split_inline_items(body) if body.strip() else []:
@@ -220,7 +220,7 @@ def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
         if line.blank:
             seg.add(line)
             continue
-        if not in_fence and line.indent < 4:
+        if not in_fence and not line.verbatim and line.indent < 4:
             atx = _ATX.match(text)
             if atx and atx.group(2):
                 seg.heading(atx.group(2), len(atx.group(1)), line.no)

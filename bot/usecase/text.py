@@ -18,6 +18,8 @@ class Line:
     no: int | None
     # Leading spaces; a tab counts as four.
     indent: int = 0
+    # Literal text (code): never a heading, whatever it starts with.
+    verbatim: bool = False
 
     @property
     def blank(self) -> bool:
@@ -32,46 +34,6 @@ def split_source(text: str) -> list[Line]:
         stripped = expanded.lstrip(" ")
         out.append(Line(stripped.rstrip(), no, len(expanded) - len(stripped)))
     return out
-
-
-_BREAK_TAGS = re.compile(
-    r"<\s*(?:br|/p|p|/li|/div|div|/h[1-6]|h[1-6]|/tr|hr)\b[^>]*>", re.IGNORECASE
-)
-_LIST_OPEN = re.compile(r"<\s*(ol|ul)\b[^>]*>|<\s*/\s*(ol|ul)\s*>|<\s*li\b[^>]*>", re.IGNORECASE)
-
-
-def split_html_block(cell: str) -> list[str]:
-    """Split text with HTML block tags (`<br>`, `<p>`, `<ol><li>`) into lines.
-
-    List items become `1. x` or `* x` lines, so the flow reader sees them as list items.
-    """
-    if "<" not in cell:
-        return [cell]
-    pieces: list[str] = []
-    stack: list[list[int]] = []  # per open list: [is_ordered, counter]
-    pos = 0
-    for m in _LIST_OPEN.finditer(cell):
-        pieces.append(cell[pos : m.start()])
-        opened, closed = m.group(1), m.group(2)
-        if opened:
-            stack.append([opened.lower() == "ol", 0])
-            pieces.append("\n")
-        elif closed:
-            if stack:
-                stack.pop()
-            pieces.append("\n")
-        else:
-            depth = min(max(len(stack) - 1, 0), 8)  # deeper nesting reads the same
-            marker = "*"
-            if stack:
-                stack[-1][1] += 1
-                if stack[-1][0]:
-                    marker = f"{stack[-1][1]}."
-            pieces.append("\n" + "  " * depth + marker + " ")
-        pos = m.end()
-    pieces.append(cell[pos:])
-    joined = _BREAK_TAGS.sub("\n", "".join(pieces))
-    return joined.split("\n")
 
 
 # Bounded and without nested brackets, so a run of `[` cannot make a search quadratic.
@@ -125,65 +87,6 @@ def sentences(text: str) -> list[str]:
         start = m.end()
     out.append(text[start:].strip())
     return [s for s in out if s]
-
-
-# Split on opening tags rather than matching pairs: unclosed rows stay linear to read.
-_ROW_OPEN = re.compile(r"<tr\b[^>]*>", re.IGNORECASE)
-_CELL_OPEN = re.compile(r"<t[dh]\b[^>]*>", re.IGNORECASE)
-_TABLE_CLOSE = re.compile(r"</\s*(?:t[dh]|tr|tbody|thead|tfoot|table)\s*>", re.IGNORECASE)
-
-
-_HTML_HEADING = re.compile(r"^\s*<h([1-6])\b[^>]*>(.*?)</h\1\s*>\s*$", re.IGNORECASE)
-_LIST_START = re.compile(r"<\s*(?:ol|ul)\b", re.IGNORECASE)
-_LIST_END = re.compile(r"<\s*/\s*(?:ol|ul)\s*>", re.IGNORECASE)
-
-
-def expand_html(lines: list[Line]) -> list[Line]:
-    """HTML written into Markdown, as the Markdown it stands for: `<h2>` headings, `<ol>`
-    and `<ul>` lists (also across lines) as list items, `<table>`s as pipe-table rows."""
-    out: list[Line] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        heading = _HTML_HEADING.match(line.text)
-        if heading:
-            out.append(Line("#" * int(heading.group(1)) + " " + heading.group(2), line.no))
-            i += 1
-            continue
-        if _LIST_START.search(line.text) and not line.text.lstrip().startswith("|") and \
-                "<table" not in line.text.lower():
-            depth, j = 0, i
-            while j < len(lines):
-                depth += len(_LIST_START.findall(lines[j].text))
-                depth -= len(_LIST_END.findall(lines[j].text))
-                if depth <= 0:
-                    break
-                j += 1
-            block = " ".join(ln.text for ln in lines[i : min(j, len(lines) - 1) + 1])
-            out += [Line(piece.strip(), line.no, len(piece) - len(piece.lstrip()))
-                    for piece in split_html_block(block) if piece.strip()]
-            i = j + 1
-            continue
-        if "<table" not in line.text.lower():
-            out.append(line)
-            i += 1
-            continue
-        j = i
-        while j < len(lines) and "</table" not in lines[j].text.lower():
-            j += 1
-        block = "\n".join(ln.text for ln in lines[i : min(j, len(lines) - 1) + 1])
-        before, _, rest = block.partition("<table")
-        if before.strip():
-            out.append(Line(before, line.no, line.indent))
-        for row in _ROW_OPEN.split(rest)[1:]:
-            cells = [
-                _TABLE_CLOSE.sub("", c).strip().replace("|", "\\|").replace("\n", "<br>")
-                for c in _CELL_OPEN.split(row)[1:]
-            ]
-            if cells:
-                out.append(Line("| " + " | ".join(cells) + " |", line.no))
-        i = j + 1
-    return out
 
 
 _INLINE_NUMBER = re.compile(
