@@ -105,6 +105,27 @@ def split_off_extensions(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     return lines, []
 
 
+def split_at_restart(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """A second numbered list that starts again at 1 after a line of prose is another flow
+    ("Alternative scenario – wrong file:"): the steps before it, and it with its title as
+    a flow title."""
+    items = [read_item(ln) for ln in lines]
+    seen_number = False
+    title: int | None = None
+    for i, item in enumerate(items):
+        if item.line.blank:
+            continue
+        if item.kind is Label.NUMBER:
+            if seen_number and title is not None and item.label == "1":
+                rest = [Line("## " + clean_inline(lines[title].text), lines[title].no),
+                        *lines[title + 1 :]]
+                return lines[:title], rest
+            seen_number, title = True, None
+        elif seen_number and item.kind is Label.NONE and not item.bullet:
+            title = i if title is None else title
+    return lines, []
+
+
 def _top_level(items: list[Item]) -> set[int] | None:
     """Indices of the items that are top-level steps, or None for a prose flow."""
     step_prefixed = {

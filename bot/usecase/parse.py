@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.usecase import actors, adf, flows, jira_wiki
+from bot.usecase.items import Label, read_item
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.read import markdown
 from bot.usecase.read.blocks import to_lines
@@ -219,6 +220,23 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
     return main_steps, exts
 
 
+def _unnamed_flow(fields: list[Field]) -> list[Field]:
+    """No section is named a main flow: the unnamed section with the longest run of numbered
+    steps is one, whatever its heading says ("Procedure", "Ablauf", a team's own word)."""
+    best: list[Field] = []
+    most = 1
+    for f in fields:
+        if f.key is not None:
+            continue
+        numbered = sum(read_item(ln).kind in _STEP_LABELS for ln in f.lines if not ln.blank)
+        if numbered > most:
+            best, most = [f], numbered
+    return best
+
+
+_STEP_LABELS = frozenset({Label.NUMBER, Label.STEP})
+
+
 def _interpret(fields: list[Field]) -> UseCase:
     reader = _Reader(fields)
     primary, secondary = _actors(reader)
@@ -228,10 +246,13 @@ def _interpret(fields: list[Field]) -> UseCase:
     exts: list[Extension] = []
     if not main_steps:
         lines: list[Line] = []
-        for f in reader.by_key.get("main_flow", []):
+        named = reader.by_key.get("main_flow")
+        for f in named or _unnamed_flow(fields):
             lines.extend(f.lines)
             lines.append(Line("", None))
+        lines, others = (lines, []) if named else flows.split_at_restart(lines)
         lines, trailing = flows.split_off_extensions(lines)
+        trailing += others
         main_steps, refs = flows.main_flow(lines)
         exts.extend(flows.extensions(trailing, None))
     for f in reader.by_key.get("extensions", []):
