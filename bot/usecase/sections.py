@@ -152,10 +152,14 @@ class _Segmenter:
         if key is not None:
             target = self.open(key, first, _PSEUDO, line.no)
             self.table_field = target
-            self._cell_lines(rest, line.no, target)
+            if not (key in FLOW_KEYS and _column_names(rest)):
+                self._cell_lines(rest, line.no, target)
             return True
-        if not first and self.table_field is not None:
-            self._cell_lines(rest, line.no, self.table_field)
+        flow_row = self.table_field is not None and self.table_field.key in FLOW_KEYS
+        if (not first or (flow_row and _LEADING_NUMBER.match(cells[0]))) and \
+                self.table_field is not None:
+            self._cell_lines([c for c in cells if clean_inline(c)] if first else rest, line.no,
+                             self.table_field)
             return True
         if re.fullmatch(r"\d+[a-z]?", first) and rest:
             target = self.scenario or self.current
@@ -173,13 +177,39 @@ class _Segmenter:
         return False
 
     def _cell_lines(self, cells: list[str], no: int | None, target: Field) -> None:
-        for cell in cells:
+        for cell in _interleaved(cells):
             for piece in cell.split("\n"):
                 stripped = piece.rstrip()
                 body = stripped.lstrip(" ")
                 for item in split_inline_items(body) if body.strip() else []:
                     self.add(Line(item, no, len(stripped) - len(body)), target)
             self.add(Line("", no), target)
+
+
+_LEADING_NUMBER = re.compile(r"^\s*(\d+)[.)]?(?=\s|[A-Z])")
+
+
+def _column_names(cells: list[str]) -> bool:
+    """`| Basic flow | Actor | System |`: the other cells name columns, they are no steps."""
+    return len(cells) >= 2 and all(
+        len(c.split()) <= 3 and not re.search(r"[\d.;]", c) for c in map(clean_inline, cells)
+    )
+
+
+def _interleaved(cells: list[str]) -> list[str]:
+    """An actor column and a system column whose numbered steps take turns (1, 3, 5 | 2, 4,
+    6) are one flow: the steps of every cell in the order of their numbers."""
+    numbered = [c for c in cells if _LEADING_NUMBER.match(c)]
+    if len(numbered) < 2:
+        return cells
+    lines = [ln for c in cells for ln in c.split("\n") if ln.strip()]
+    keyed: list[tuple[int, int, str]] = []
+    last = 0
+    for i, ln in enumerate(lines):
+        m = _LEADING_NUMBER.match(ln)
+        last = int(m.group(1)) if m else last
+        keyed.append((last, i, ln))
+    return ["\n".join(ln for _, _, ln in sorted(keyed))]
 
 
 def _front_matter(lines: list[Line], extra: Extra) -> tuple[list[Field], list[Line]]:

@@ -76,7 +76,7 @@ def _marker(lst: _List, value: int) -> str:
 class _Reader(HTMLParser):
     def __init__(self, line: int | None, inline: InlineReader) -> None:
         super().__init__(convert_charrefs=True)
-        self.line = line
+        self.base = line
         self.inline = inline
         self.root = _Container()
         self.containers: list[_Container] = [self.root]
@@ -90,6 +90,10 @@ class _Reader(HTMLParser):
         self.cell: list[str] | None = None
         self.cell_tables = 0
         self.in_table = 0
+
+    @property
+    def line(self) -> int | None:
+        return None if self.base is None else self.base + self.getpos()[0] - 1
 
     # ---- text
 
