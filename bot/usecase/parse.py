@@ -220,6 +220,24 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
     return main_steps, exts
 
 
+def _followed(named: list[Field], fields: list[Field]) -> list[Field]:
+    """A main-flow field that only names the section holding the steps ("Main flow: [PR:
+    Register a customer](#pr-register)") stands for that section."""
+    titles = {_title_words(f.label): f for f in fields if f.label and f not in named}
+    targets = []
+    for f in named:
+        values = [clean_inline(ln.text) for ln in f.lines if not ln.blank]
+        found = [titles.get(_title_words(v)) for v in values]
+        if not values or None in found:
+            return named
+        targets += [t for t in found if t is not None]
+    return targets
+
+
+def _title_words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def _unnamed_flow(fields: list[Field]) -> list[Field]:
     """No section is named a main flow: the unnamed section with the longest run of numbered
     steps is one, whatever its heading says ("Procedure", "Ablauf", a team's own word)."""
@@ -246,7 +264,7 @@ def _interpret(fields: list[Field]) -> UseCase:
     exts: list[Extension] = []
     if not main_steps:
         lines: list[Line] = []
-        named = reader.by_key.get("main_flow")
+        named = _followed(reader.by_key.get("main_flow", []), fields)
         for f in named or _unnamed_flow(fields):
             lines.extend(f.lines)
             lines.append(Line("", None))

@@ -26,6 +26,7 @@ class Field:
 _ATX = re.compile(r"^(#{1,6})(?!#)\s*(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
 _BOLD_ONLY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
+_ITALIC_LABEL = re.compile(r"^_([^_\s][^_]{0,40}?)\s*:\s*_\s*$|^_([^_\s][^_]{0,40}?)_\s*:\s*$")
 _BOLD_KEY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*(.*)$")
 _KEY_VALUE = re.compile(r"^([^:|*#>\d][^:|]{0,60}?)\s*:\s+(.*)$|^([^:|*#>\d][^:|]{0,60}?)\s*:\s*$")
 _KEY_DASH_VALUE = re.compile(r"^([^:|*#>\d\-][^:|]{0,60}?)\s+[-–—]\s+(\S.*)$")
@@ -287,6 +288,11 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
         title = bold_key.group(1).rstrip(":")
         rest = bold_key.group(2).lstrip(":").strip()
         seg.flow_title(f"{title}: {rest}" if rest else title, _PSEUDO, line.no)
+        return True
+    aside = _ITALIC_LABEL.match(text)
+    if aside:  # "_Notes:_" closes the flow above it
+        seg.table_field = None
+        seg.open(seg.key(aside.group(1)), aside.group(1), _PSEUDO, line.no)
         return True
     bold = _BOLD_ONLY.match(text)
     if bold and not _STEP_LIKE.match(clean_inline(bold.group(1))):
