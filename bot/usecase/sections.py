@@ -11,6 +11,8 @@ from bot.usecase.text import Line, clean_inline, split_inline_items
 
 FLOW_KEYS = ("main_flow", "extensions", "scenario")
 SCENARIO = "scenario"
+_ONE_LINE_KEYS = frozenset({"primary_actor", "actors", "secondary_actors", "title", "scope",
+                            "level"})
 _PSEUDO = 7  # bold labels, table rows and `Key:` lines sit below every real heading
 
 
@@ -78,6 +80,7 @@ def _is_table_row(line: Line) -> bool:
 class _Segmenter:
     def __init__(self, extra: Extra) -> None:
         self.extra = extra
+        self.inline_value = False
         self.fields: list[Field] = [Field(None, "", 0, None)]
         self.scenario: Field | None = None
         self.table_field: Field | None = None
@@ -87,6 +90,7 @@ class _Segmenter:
         return self.fields[-1]
 
     def open(self, key: str | None, label: str, level: int, no: int | None) -> Field:
+        self.inline_value = False
         new = Field(key, clean_inline(label), level, no)
         self.fields.append(new)
         if key == SCENARIO:
@@ -134,6 +138,15 @@ class _Segmenter:
         self.open(key, label, _PSEUDO, line.no)
         if value.strip():
             self.add(Line(value, line.no, 0))
+            self.inline_value = True
+
+    def blank(self, line: Line) -> None:
+        """A `Key: value` line holds its whole value: what follows a blank line after it is
+        no longer that field's (a list there is steps, not more actors)."""
+        if self.inline_value and self.current.key in _ONE_LINE_KEYS:
+            self.open(None, "", _PSEUDO, line.no)
+        self.inline_value = False
+        self.add(line)
 
     def table_row(self, line: Line) -> bool:
         if _TABLE_SEP.match(line.text):
@@ -249,7 +262,7 @@ def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         if line.blank:
-            seg.add(line)
+            seg.blank(line)
             continue
         if not in_fence and not line.verbatim and line.indent < 4:
             atx = _ATX.match(text)

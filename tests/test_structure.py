@@ -1,0 +1,115 @@
+"""Structure first: layouts read right because a real parser decides the structure, and
+flows are recognised by their shape when no heading names them."""
+
+from __future__ import annotations
+
+from bot.usecase.parse import parse
+from bot.usecase.read import markdown
+from bot.usecase.read.blocks import Heading, ListBlock, Paragraph, Quote, Table, walk
+
+
+def _undeclared(text: str) -> list[str]:
+    return [name for name, _ in parse(text).use_case.undeclared_actors]
+
+
+def test_setext_heading_double_underscore_bold_and_entities_are_read_by_construction():
+    blocks = markdown.read("Main flow\n---------\n\n__Actor:__&emsp;Clerk\n")
+    assert isinstance(blocks[0], Heading) and blocks[0].text == "Main flow"
+    assert isinstance(blocks[1], Paragraph)
+    assert blocks[1].lines[0].text == "**Actor:** Clerk"
+
+
+def test_a_blockquoted_use_case_is_read_like_an_unquoted_one():
+    body = (
+        "> Actor: Visitor\n> Main success scenario:\n> 1. Visitor opens the form.\n"
+        "> 2. System stores the entry.\n> 3. System thanks the visitor.\n>\n> Extensions:\n"
+        "> 2a. The entry is invalid: System shows an error. Use case ends.\n"
+    )
+    uc = parse(body).use_case
+    assert uc.primary_actor == "Visitor"
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
+    assert [e.ref for e in uc.extensions] == ["2a"]
+    assert any(isinstance(b, Quote) for b in markdown.read(body))
+
+
+def test_html_table_cells_keep_steps_apart_and_nested_lists_become_items():
+    body = (
+        "<table><tr><th>Actor</th><td>Clerk</td></tr>\n"
+        "<tr><th>Main flow</th><td>1. Clerk opens a case<br/>2. System files it<BR >"
+        "3. System confirms<ol type='a'><li>sub</li></ol></td></tr>\n"
+        "<tr><th>Exceptions</th><td>2a. Filing fails: System warns Clerk. Use case ends.</td>"
+        "</tr></table>\n"
+    )
+    tables = [b for b in walk(markdown.read(body)) if isinstance(b, Table)]
+    assert len(tables) == 1 and len(tables[0].rows) == 3
+    cell = tables[0].rows[1].cells[1]
+    assert cell[:3] == ("1. Clerk opens a case", "2. System files it", "3. System confirms")
+    uc = parse(body).use_case
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
+    assert uc.extensions[0].ref == "2a"
+
+
+def test_unclosed_and_misnested_html_is_read_without_losing_text():
+    blocks = markdown.read("<ul><li>one<li>two<ol><li>deep</ul>\n\nafter\n")
+    lists = [b for b in walk(blocks) if isinstance(b, ListBlock)]
+    assert len(lists) == 2
+    assert [it.marker for it in lists[0].items] == ["-", "-"]
+
+
+def test_an_unknown_heading_over_numbered_steps_is_the_main_flow():
+    body = (
+        "# File a claim\n\nActor: Member\n\n## How it goes\n\n1. Member opens a claim.\n"
+        "2. System checks the policy.\n3. System pays the claim.\n\n"
+        "## Notes\n\nNothing special.\n"
+    )
+    uc = parse(body).use_case
+    assert [s.text for s in uc.main_flow][0] == "Member opens a claim."
+    assert len(uc.main_flow) == 3
+
+
+def test_a_second_list_restarting_at_one_after_a_title_is_another_flow():
+    body = (
+        "Actor: Member\n\nHow it goes:\n\n1. Member uploads a file.\n2. System reads it.\n\n"
+        "Wrong file format:\n\n1. Same as above.\n2. System rejects the file.\n"
+    )
+    uc = parse(body).use_case
+    assert len(uc.main_flow) == 2
+    assert len(uc.extensions) == 1
+
+
+def test_actor_and_system_columns_interleave_into_one_flow_by_their_numbers():
+    body = (
+        "| Use case | Add a card |\n|---|---|---|\n| Actor | Member | |\n"
+        "| Basic flow | Actor | System |\n"
+        "| 1. Member opens the profile<br>3. Member enters the card | "
+        "2. System shows the profile<br>4. System stores the card |\n"
+    )
+    uc = parse(body).use_case
+    assert [s.text[:8] for s in uc.main_flow] == ["Member o", "System s", "Member e", "System s"]
+
+
+def test_a_main_flow_field_that_links_to_its_section_is_followed():
+    body = (
+        "| Field | Value |\n|---|---|\n| Primary actor | Clerk |\n"
+        "| Main flow | [PR: Register](#pr-register) |\n\n## PR: Register\n\n"
+        "1. Clerk enters the data.\n2. System saves it.\n3. System confirms.\n"
+    )
+    assert len(parse(body).use_case.main_flow) == 3
+
+
+def test_a_party_nobody_declared_that_acts_in_several_steps_is_undeclared():
+    body = (
+        "# Return a parcel\n\n**Primary actor:** Customer\n\n## Main success scenario\n\n"
+        "1. Customer asks to return a parcel.\n2. The bursar checks the receipt.\n"
+        "3. The bursar pays the refund.\n4. System confirms the refund.\n"
+    )
+    assert _undeclared(body) == ["bursar"]
+
+
+def test_a_flow_label_is_never_an_actor():
+    body = (
+        "**Primary actor:** Clerk\n\n## Main flow\n\n1. Clerk opens the case.\n"
+        "2. System saves the case.\n\n## Alternative flows\n\n"
+        "### AL01 Inativar Cliente\n\n1. Clerk closes the case.\n"
+    )
+    assert not any(any(ch.isdigit() for ch in n) for n in _undeclared(body))
