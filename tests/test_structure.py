@@ -63,7 +63,7 @@ def test_an_unknown_heading_over_numbered_steps_is_the_main_flow():
         "## Notes\n\nNothing special.\n"
     )
     uc = parse(body).use_case
-    assert [s.text for s in uc.main_flow][0] == "Member opens a claim."
+    assert uc.main_flow[0].text == "Member opens a claim."
     assert len(uc.main_flow) == 3
 
 

@@ -132,6 +132,8 @@ def _top_level_split(text: str) -> list[str]:
 class Subject:
     text: str  # as written
     words: tuple[str, ...]  # normalised, determiners and generic modifiers dropped
+    # Its verb has an object ("pays the refund"), so it acts on something.
+    transitive: bool = False
 
 
 _TOKEN = re.compile(r"[\w'’&().!-]+")
@@ -162,6 +164,7 @@ def subject_of(text: str) -> Subject | None:
     if tokens and re.match(r"(?i)^(?:l|d)['’]\w", tokens[0]):
         tokens[0] = tokens[0][2:]
         foreign = True
+    determined = bool(tokens) and tokens[0].lower() in DETERMINERS
     while tokens and tokens[0].lower() in DETERMINERS:
         foreign = foreign or tokens[0].lower() not in ENGLISH_DETERMINERS
         tokens = tokens[1:]
@@ -225,7 +228,20 @@ def subject_of(text: str) -> Subject | None:
     )
     if not normalised or normalised[-1] in _NOT_ACTORS or normalised[0] in PRONOUNS:
         return None
-    return Subject(written, normalised)
+    if any(ch.isdigit() for ch in written):
+        return None  # "AL01 Inativar Cliente", "Scenario 1.4 Manager": a label, not a party
+    after = [t.lower() for t in tokens[stop_index + 1 : stop_index + 3]]
+    verb = tokens[stop_index].lower() if stop_index < len(tokens) else ""
+    transitive = (
+        at_verb
+        # Without an article, "Visit the page" or "Handle returns" could be a command.
+        and (determined or (verb.endswith("s") and not verb.endswith("ss")))
+        and verb not in AUX
+        and bool(after)
+        and (after[0] in DETERMINERS or (after[0] not in PREPOSITIONS and after[0].isalpha()
+                                          and not after[0].endswith("ly")))
+    )
+    return Subject(written, normalised, transitive)
 
 
 def _verbish(token: str) -> bool:
@@ -318,6 +334,32 @@ def is_system(words_: tuple[str, ...], scope: tuple[str, ...]) -> bool:
     return bool(scope) and (set(words_) <= set(scope))
 
 
+# Things a step talks about rather than parties that act: screens, messages, records, and
+# nouns made from verbs ("validation", "Zahlung", "pagamento").
+_THINGS = frozenset((
+    "message", "page", "screen", "window", "form", "list", "field", "button", "menu", "modal",
+    "popup", "dialog", "notification", "error", "item", "data", "information", "result",
+    "query", "command", "report", "file", "email", "view", "box", "link", "tab", "icon",
+    "record", "entry", "value", "option", "step", "flow", "case", "scenario",
+))
+_ABSTRACT = re.compile(
+    r"(?:tion|sion|ment|ness|ity|ing|ance|ence|ung|heit|keit|ção|cao|ción|cion|mento|aggio)$"
+)
+
+
+def acts_on_something(subject: Subject) -> bool:
+    """A party that is no known role word still acts when it does something to something
+    ("The bursar pays the refund"): a short noun phrase in subject position of a verb with
+    an object."""
+    w = subject.words
+    return (
+        subject.transitive
+        and 1 <= len(w) <= 3
+        and w[-1] not in _THINGS
+        and not _ABSTRACT.search(w[-1])
+    )
+
+
 def is_generic_role(words_: tuple[str, ...]) -> bool:
     return all(w in GENERIC_ROLES or w in GENERIC_MODIFIERS for w in words_)
 
@@ -338,6 +380,9 @@ def undeclared(
 ) -> list[tuple[str, int | None]]:
     """Subjects that act but are neither declared, the system, nor a generic word for the user."""
     candidates: list[tuple[Subject, int | None]] = []
+    # A party no role word names must act in more than one step: one sentence alone could
+    # as well be a thing doing something ("the book moves to the cart").
+    acting = Counter(s.words for s, _ in subjects if s.transitive)
     system_found = cast.product_names_in_text
     for subject, no in subjects:
         w = subject.words
@@ -350,7 +395,9 @@ def undeclared(
             continue
         if " ".join(w) in cast.stakeholder_text:
             continue
-        if is_person_like(w) or is_acronym(subject.text):
+        if is_person_like(w) or is_acronym(subject.text) or (
+            acts_on_something(subject) and acting.get(w, 0) >= 2
+        ):
             candidates.append((subject, no))
     if not system_found:
         machines = Counter(
