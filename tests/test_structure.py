@@ -3,6 +3,8 @@ flows are recognised by their shape when no heading names them."""
 
 from __future__ import annotations
 
+from bot.lint.engine import lint_text
+from bot.lint.explain import explain
 from bot.usecase.parse import parse
 from bot.usecase.read import markdown
 from bot.usecase.read.blocks import Heading, ListBlock, Paragraph, Quote, Table, walk
@@ -113,3 +115,25 @@ def test_a_flow_label_is_never_an_actor():
         "### AL01 Inativar Cliente\n\n1. Clerk closes the case.\n"
     )
     assert not any(any(ch.isdigit() for ch in n) for n in _undeclared(body))
+
+
+def test_explain_says_what_each_line_became_and_why():
+    body = (
+        "# Buy a thing\n\n## Who wants this\n\nCustomer\n\n## How it goes\n\n"
+        "1. Customer picks a thing.\n2. System charges the card.\n3. System ships it.\n\n"
+        "## Extensions\n\n2a. The card is declined: System tells Customer. Use case ends.\n"
+    )
+    lines = explain(parse(body), body)
+    by_no = {int(ln.split()[0]): ln for ln in lines if ln.split()[0].isdigit()}
+    assert "no known section: 'Who wants this'" in by_no[3]
+    assert "main flow: no heading names one" in by_no[7]
+    assert "step 2" in by_no[10]
+    assert "extension 2a at step 2: exception" in by_no[15]
+
+
+def test_a_missing_section_finding_names_the_headings_found_and_the_configuration_key():
+    body = "# Buy a thing\n\n## Who wants this\n\nCustomer\n\n## Steps\n\nCustomer buys.\n"
+    finding = next(f for f in lint_text(body).findings if f.rule == "missing-primary-actor")
+    assert "Who wants this" in finding.message
+    assert "Buy a thing" not in finding.message
+    assert "sections.primary_actor" in finding.message

@@ -28,7 +28,19 @@ rule(
 )
 def _missing_primary_actor(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
     if not uc.primary_actor:
-        yield "No primary actor is declared.", None, None
+        yield "No primary actor is declared." + _found_instead(uc, "primary_actor"), None, None
+
+
+def _found_instead(uc: UseCase, key: str) -> str:
+    """What was found instead of a section, and how a team teaches the bot its own word."""
+    if not uc.unknown_headings:
+        return ""
+    shown = ", ".join(uc.unknown_headings[:6]) + (" …" if len(uc.unknown_headings) > 6 else "")
+    return (
+        f" Headings found: {shown} — none reads as this section. If one of them is, add it"
+        f" under `sections.{key}` in the team's configuration (.github/usecase-bot.yml or"
+        " the Jira project property usecase-bot)."
+    )
 
 
 @rule(
@@ -43,7 +55,7 @@ def _missing_main_flow(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
         if where is not None or "main_flow" in uc.sections:
             yield "The main flow section has no steps.", where, None
         else:
-            yield "No main flow was found.", None, None
+            yield "No main flow was found." + _found_instead(uc, "main_flow"), None, None
 
 
 @rule(

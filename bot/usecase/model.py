@@ -72,6 +72,9 @@ class UseCase(_Frozen):
     step_references: tuple[tuple[str, int | None], ...] = ()
     # Parties that act in a step but are not declared: (name as written, line).
     undeclared_actors: tuple[tuple[str, int | None], ...] = ()
+    # Headings and labels that name no known section, as written, so a finding can say what
+    # was found instead.
+    unknown_headings: tuple[str, ...] = ()
 
     def spec_dict(self) -> dict[str, object]:
         """The `use_case` object of `lint --format json`, exactly as the contract shapes it."""

@@ -30,6 +30,8 @@ class Parsed:
     markup: Markup
     # Why the text could not be read as a use case, when it could not.
     problem: str | None = None
+    # The labelled sections the text was cut into, for explaining the reading.
+    fields: tuple[Field, ...] = ()
 
 
 _WIKI_SIGNS = re.compile(
@@ -83,7 +85,7 @@ def parse(text: str, markup: Markup = Markup.AUTO, extra: Extra = ()) -> Parsed:
         use_case = _interpret(fields)
     except RecursionError:
         return Parsed(UseCase(), Markup.ADF, "the text nests too deeply to read")
-    return Parsed(use_case, markup, _problem(use_case))
+    return Parsed(use_case, markup, _problem(use_case), tuple(fields))
 
 
 def _problem(uc: UseCase) -> str | None:
@@ -220,6 +222,21 @@ def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[E
     return main_steps, exts
 
 
+class FlowFound(StrEnum):
+    NAMED = "a heading or label names it"
+    LINKED = "the main-flow field names the section that holds it"
+    SHAPE = "no heading names one: the longest run of numbered steps, by its shape"
+
+
+def main_flow_fields(fields: list[Field]) -> tuple[list[Field], FlowFound]:
+    """The sections the main flow is read from, and the rule of reading that chose them."""
+    named = [f for f in fields if f.key == "main_flow"]
+    if named:
+        followed = _followed(named, fields)
+        return followed, FlowFound.NAMED if followed is named else FlowFound.LINKED
+    return _unnamed_flow(fields), FlowFound.SHAPE
+
+
 def _followed(named: list[Field], fields: list[Field]) -> list[Field]:
     """A main-flow field that only names the section holding the steps ("Main flow: [PR:
     Register a customer](#pr-register)") stands for that section."""
@@ -264,11 +281,11 @@ def _interpret(fields: list[Field]) -> UseCase:
     exts: list[Extension] = []
     if not main_steps:
         lines: list[Line] = []
-        named = _followed(reader.by_key.get("main_flow", []), fields)
-        for f in named or _unnamed_flow(fields):
+        chosen, how = main_flow_fields(fields)
+        for f in chosen:
             lines.extend(f.lines)
             lines.append(Line("", None))
-        lines, others = (lines, []) if named else flows.split_at_restart(lines)
+        lines, others = flows.split_at_restart(lines) if how is FlowFound.SHAPE else (lines, [])
         lines, trailing = flows.split_off_extensions(lines)
         trailing += others
         main_steps, refs = flows.main_flow(lines)
@@ -314,8 +331,9 @@ def _interpret(fields: list[Field]) -> UseCase:
     for f in fields:
         if f.key and f.key not in sections:
             sections[f.key] = f.no if f.no is not None else _first_line(f)
+    title = _title(reader, fields)
     return UseCase(
-        title=_title(reader, fields),
+        title=title,
         primary_actor=primary,
         secondary_actors=tuple(secondary),
         stakeholders=tuple(stakeholders),
@@ -331,6 +349,9 @@ def _interpret(fields: list[Field]) -> UseCase:
         sections=sections,
         step_references=tuple(refs),
         undeclared_actors=tuple(acting),
+        unknown_headings=tuple(
+            f.label for f in fields[1:] if f.key is None and f.label and f.label != title
+        ),
     )
 
 
