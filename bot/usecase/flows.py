@@ -18,7 +18,7 @@ _NOTHING = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
-    r"^(?:\s*(?:\[[^\]]*\]|<[^<>]{2,40}>|\.\.\.|…|TBD|TBC|TODO|FIXME|XXX|\?\?\?)\s*[:.]?)+$",
+    r"^(?:\s*(?:\[[^\]]*\]|<[^<>]{2,40}>|\.\.\.|…|_{3,}|TBD|TBC|TODO|FIXME|XXX|\?\?\?)\s*[:.]?)+$",
     re.IGNORECASE,
 )
 _TERMINATOR = re.compile(
@@ -44,8 +44,9 @@ def is_empty_text(text: str) -> bool:
 def _is_prompt(line: Line) -> bool:
     """Template prompts left in place: `_put the steps here_`, `[step #] [action]`."""
     text = line.text.strip()
-    if re.fullmatch(r"_[^_].*_|\*[^*].*\*", text) and not text.startswith("**"):
-        return True
+    if re.fullmatch(r"_[^_].*_|\*[^*].*\*", text) and not text.startswith("**") and \
+            len(text.split()) >= 3:
+        return True  # a sentence in italics; one italic word is a value ("_user_")
     return is_empty_text(clean_inline(text)) or _PLACEHOLDER.match(text) is not None
 
 
@@ -59,17 +60,21 @@ class _Node:
         return " ".join([self.item.text, *self.extra]).strip()
 
 
-def _usable(lines: list[Line]) -> list[Line]:
-    """Lines that belong to the flow: no quotes, no template prompts (even multi-line ones)."""
+def usable(lines: list[Line]) -> list[Line]:
+    """Lines that are content: no quotes, no template prompts, even multi-line ones (an
+    italic paragraph, or a bracketed block such as `[1. ____` … `Describe the steps]`)."""
     out: list[Line] = []
-    in_prompt = False
+    closing = ""
     for ln in lines:
         text = ln.text.strip()
-        if in_prompt:
-            in_prompt = not text.endswith("_")
+        if closing:
+            closing = "" if text.endswith(closing) else closing
             continue
         if text.startswith("_") and not text.startswith("__") and not text.endswith("_"):
-            in_prompt = True
+            closing = "_"
+            continue
+        if text.startswith("[") and "]" not in text:
+            closing = "]"
             continue
         if not text.startswith(">") and not _is_prompt(ln):
             out.append(ln)
@@ -81,7 +86,7 @@ def _usable(lines: list[Line]) -> list[Line]:
 
 def main_flow(lines: list[Line]) -> tuple[list[Step], list[tuple[str, int | None]]]:
     """The top-level steps, with sub-steps folded in, and the step references they make."""
-    lines = [ln for ln in _usable(lines) if not ln.text.startswith("## ")]
+    lines = [ln for ln in usable(lines) if not ln.text.startswith("## ")]
     items = [read_item(ln) for ln in lines]
     top = _top_level(items)
     steps = _prose_steps(lines) if top is None else _list_steps(items, top)
@@ -234,7 +239,7 @@ def _anchor_from_text(text: str) -> str | None:
 
 
 def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
-    lines = _usable(lines)
+    lines = usable(lines)
     body = [ln for ln in lines if not ln.blank]
     if not body or all(is_empty_text(clean_inline(ln.text)) for ln in body):
         return []

@@ -101,7 +101,7 @@ def _problem(uc: UseCase) -> str | None:
 def _values(field: Field) -> list[str]:
     """A field's content as items: list items and lines, continuation lines joined."""
     out: list[str] = []
-    for line in field.lines:
+    for line in flows.usable(field.lines):
         text = clean_inline(line.text)
         if not text or line.text.startswith("## "):
             continue
