@@ -144,10 +144,10 @@ def test_an_unfilled_template_gets_findings_and_no_phantom_content():
         "## Primary Actor\n[**Primary Actor Text. List the users of the use case**]\n\n"
         "## Preconditions\n[1. ____________\n2. ____________\n**These are the prerequisites**]\n\n"
         "## Main Success Scenario\n[1. ____________\n2. ____________\n"
-        "**Describe how the steps reach the goal**]\n\n"
-        "## Extensions\n_Describe what can go wrong_\n"
+        "**Describe how the steps reach the goal**]\n\n## Extensions\n_Describe what can go wrong_\n"
     )
-    uc = parse(body).use_case
+    parsed = parse(body)
+    uc = parsed.use_case
     assert (uc.primary_actor, uc.preconditions, uc.main_flow, uc.extensions) == (None, (), (), ())
     assert uc.undeclared_actors == ()
     rules = {f.rule for f in lint_text(body).findings}
