@@ -144,11 +144,25 @@ def test_an_unfilled_template_gets_findings_and_no_phantom_content():
         "## Primary Actor\n[**Primary Actor Text. List the users of the use case**]\n\n"
         "## Preconditions\n[1. ____________\n2. ____________\n**These are the prerequisites**]\n\n"
         "## Main Success Scenario\n[1. ____________\n2. ____________\n"
-        "**Describe how the steps reach the goal**]\n\n## Extensions\n_Describe what can go wrong_\n"
+        "**Describe how the steps reach the goal**]\n\n"
+        "## Extensions\n_Describe what can go wrong_\n"
     )
-    parsed = parse(body)
-    uc = parsed.use_case
+    uc = parse(body).use_case
     assert (uc.primary_actor, uc.preconditions, uc.main_flow, uc.extensions) == (None, (), (), ())
     assert uc.undeclared_actors == ()
     rules = {f.rule for f in lint_text(body).findings}
     assert {"missing-primary-actor", "missing-main-flow"} <= rules
+
+
+def test_house_flow_labels_anchor_on_the_step_that_names_them_and_count_once():
+    body = (
+        "| Field | Value |\n|---|---|\n| Primary actor | Clerk |\n"
+        "| Exception flows | [EX01: Form incomplete](#ex01) |\n\n## Main flow\n\n"
+        "1. Clerk opens the form.\n2. Clerk fills in the form [[EX01](#ex01)].\n"
+        "3. System saves it.\n\n## Exception flows\n\n### EX01: Form incomplete\n\n"
+        "1. System shows the missing fields.\n2. Back to step 2.\n"
+    )
+    exts = parse(body).use_case.extensions
+    assert [(e.ref, e.step, e.kind.value, len(e.steps)) for e in exts] == [
+        ("EX01", "2", "exception", 2)
+    ]

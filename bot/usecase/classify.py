@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from bot.usecase.items import EXCEPTION_LABEL
 from bot.usecase.model import Kind, Outcome
 
 _W = r"(?<![\w-])"
@@ -101,7 +102,7 @@ POINTER = re.compile(
 
 def classify(condition: str, handling: str, hint: str | None, label: str) -> tuple[Kind, str]:
     """The extension's kind and a short note of the evidence that decided it."""
-    if re.match(r"^(?:E|EF|Exc)(?:[- ]?\d|$)", label):
+    if EXCEPTION_LABEL.match(label):
         return Kind.EXCEPTION, "label"
     alt = next(
         (

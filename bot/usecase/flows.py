@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.usecase import classify
-from bot.usecase.items import Item, Label, read_item
+from bot.usecase.items import FLOW_LABEL, Item, Label, read_item
 from bot.usecase.model import Extension, Step
 from bot.usecase.synonyms import extension_hint
 from bot.usecase.text import Line, clean_inline, sentences
@@ -382,6 +382,30 @@ def build_extension(ref: str, anchor: str | None, condition: str, steps: list[St
     end, resume_at = classify.outcome(texts, kind)
     return Extension(ref=ref, step=anchor, condition=condition, kind=kind, steps=tuple(steps),
                      outcome=end, resume_at=resume_at, line=line, evidence=evidence)
+
+
+def anchored_by_mention(exts: list[Extension], steps: list[Step]) -> list[Extension]:
+    """A flow labelled `EX01` with no step of its own hangs on the step that names it
+    ("5. Clerk fills in the form [EX01]"). A flow listed twice (in an index table and
+    under its own heading) is kept once, as the fuller of the two."""
+    fullest: dict[str, Extension] = {}
+    for ext in exts:
+        if re.fullmatch(FLOW_LABEL, ext.ref):
+            kept = fullest.get(ext.ref)
+            if kept is None or len(ext.steps) > len(kept.steps):
+                fullest[ext.ref] = ext
+    out = []
+    for ext in exts:
+        if fullest.get(ext.ref, ext) is not ext:
+            continue
+        label = ext.ref
+        if ext.step is None and re.fullmatch(FLOW_LABEL, label):
+            mention = re.compile(rf"(?<![\w-]){re.escape(label)}(?![\w-])")
+            step = next((s for s in steps if mention.search(s.text)), None)
+            if step is not None:
+                ext = ext.model_copy(update={"step": step.id})
+        out.append(ext)
+    return out
 
 
 def step_references(exts: list[Extension]) -> list[tuple[str, int | None]]:

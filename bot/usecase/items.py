@@ -44,7 +44,11 @@ _COCKBURN = re.compile(
     r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\.?\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
 )
 _COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-z])")
-_RUP = re.compile(r"^((?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*)\b\s*[.:)\-–]?\s*(.*)$")
+# RUP and house labels of whole flows: `A1`, `AF2`, `AL01`, `FA1`, `E1`, `EF3`, `EX01`,
+# `FE2`, `Alt-1`, `Exc 2`. The exception prefixes say what kind of flow it is.
+FLOW_LABEL = r"(?:AF|AL|FA|Alt|ALT|A|EF|EX|FE|Exc|EXC|E)[- ]?\d+(?:\.\d+)*"
+EXCEPTION_LABEL = re.compile(r"^(?:E|EF|EX|FE|Exc|EXC)(?:[- ]?\d|$)")
+_RUP = re.compile(rf"^({FLOW_LABEL})\b\s*[.:)\-–]?\s*(.*)$")
 _NUMBER = re.compile(
     r"^(\d+)\s*[.):]\s*(.*)$|^(\d+)\.(?=[A-ZÄÖÜÆØÅ])(.*)$|^\((\d+)\)\s*(.*)$|"
     r"^(\d+)\s+[-–]\s+(.*)$"
@@ -61,7 +65,7 @@ _BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")
 
 
 # Lines starting with any other character carry no label: most prose is decided at once.
-_LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oSsEePpTtAaivx<_")
+_LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oSsEePpTtAaFivx<_")
 
 
 def read_item(line: Line, bare_numbers: bool = False) -> Item:

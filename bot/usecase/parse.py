@@ -295,6 +295,7 @@ def _interpret(fields: list[Field]) -> UseCase:
             continue
         exts.extend(flows.extensions(f.lines, extension_hint(f.label)))
     exts.extend(scenario_exts)
+    exts = flows.anchored_by_mention(exts, main_steps)
     refs += flows.step_references(exts)
 
     declared = [primary] if primary else []

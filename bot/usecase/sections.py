@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.usecase.items import FLOW_LABEL
 from bot.usecase.synonyms import IGNORED, Extra, section_key
 from bot.usecase.text import Line, clean_inline, split_inline_items
 
@@ -50,7 +51,7 @@ def _label_key(
     return section_key(clean_inline(label), prefix_ok, fuzzy, extra)
 
 
-_RUP_FLOW = re.compile(r"^(?:AF|EF|Alt|Exc|A|E)[- ]?\d+(?:\.\d+)*\b")
+_RUP_FLOW = re.compile(rf"^{FLOW_LABEL}\b")
 
 
 def names_one_flow(label: str) -> bool:
