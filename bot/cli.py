@@ -13,9 +13,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import team_config
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.lint import render, sarif
-from bot.lint.engine import LintResult, lint_text
+from bot.lint.engine import LintPolicy, LintResult, lint_text
 from bot.lint.registry import RULES
 from bot.usecase.parse import Markup
 
@@ -40,6 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("paths", nargs="+", metavar="PATH")
     lint.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
     lint.add_argument("--markup", choices=[m.value for m in Markup], default="auto")
+    lint.add_argument("--config", metavar="FILE",
+                      help="a team's own configuration, as in .github/usecase-bot.yml")
 
     serve = sub.add_parser("serve", help="web server with an in-process worker")
     serve.add_argument("--host", default="127.0.0.1")
@@ -73,7 +76,26 @@ def _read(path: str) -> str:
     return data.decode("utf-8-sig")
 
 
+def _team_policy(path: str, settings: Settings) -> LintPolicy | None:
+    """The service's lint policy with the team file at `path` over it; None, said on
+    standard error, when the file cannot be read or used."""
+    try:
+        with Path(path).open("rb") as fh:
+            team = team_config.parse_text(fh.read(team_config.MAX_BYTES + 1))
+    except OSError as exc:
+        print(f"usecase-bot: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    except team_config.TeamConfigError as exc:
+        print(f"usecase-bot: {path} cannot be used: {exc}", file=sys.stderr)
+        return None
+    return team.policy_over(settings.lint_policy())
+
+
 def _lint(args: argparse.Namespace, settings: Settings) -> int:
+    policy = (settings.lint_policy() if args.config is None
+              else _team_policy(args.config, settings))
+    if policy is None:
+        return EXIT_USAGE
     texts: list[tuple[str, str]] = []
     for path in args.paths:
         try:
@@ -84,7 +106,6 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
                 reason = "not UTF-8 text"
             print(f"usecase-bot: cannot read {path}: {reason}", file=sys.stderr)
             return EXIT_USAGE
-    policy = settings.lint_policy()
     results: list[tuple[str, LintResult]] = [
         (path, lint_text(text, Markup(args.markup), policy)) for path, text in texts
     ]

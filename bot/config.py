@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,6 +49,24 @@ SECTION_KEYS = (
 
 class ConfigError(Exception):
     """The configuration is unusable; the message says which key and why."""
+
+
+def _known_sections(sections: list[str]) -> list[str]:
+    unknown = [s for s in sections if s not in SECTION_KEYS]
+    if unknown:
+        raise ValueError(f"unknown section(s) {unknown}; known: {', '.join(SECTION_KEYS)}")
+    return sections
+
+
+# Sections a use case must have: the service's `rules.required_sections` and a team's own.
+SectionList = Annotated[list[str], AfterValidator(_known_sections)]
+
+
+def jira_label(label: str) -> str:
+    """The label itself when Jira can hold it; ValueError saying why not otherwise."""
+    if not label or any(c.isspace() for c in label):
+        raise ValueError("Jira labels cannot be empty or contain spaces")
+    return label
 
 
 class _Section(BaseModel):
@@ -86,9 +112,7 @@ class JiraConfig(_Section):
     @field_validator("incomplete_label", "use_case_label")
     @classmethod
     def _jira_label(cls, label: str) -> str:
-        if not label or any(c.isspace() for c in label):
-            raise ValueError("Jira labels cannot be empty or contain spaces")
-        return label
+        return jira_label(label)
 
 
 class RuleConfig(_Section):
@@ -97,15 +121,7 @@ class RuleConfig(_Section):
 
 class RulesConfig(BaseModel):
     model_config = ConfigDict(extra="allow")
-    required_sections: list[str] = Field(default_factory=list)
-
-    @field_validator("required_sections")
-    @classmethod
-    def _known_sections(cls, sections: list[str]) -> list[str]:
-        unknown = [s for s in sections if s not in SECTION_KEYS]
-        if unknown:
-            raise ValueError(f"unknown section(s) {unknown}; known: {', '.join(SECTION_KEYS)}")
-        return sections
+    required_sections: SectionList = Field(default_factory=list)
 
     def severities(self) -> dict[str, Severity]:
         out: dict[str, Severity] = {}

@@ -6,7 +6,10 @@ headers; `FakeServer` adds the request log, failures on demand and the OpenAPI c
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +32,8 @@ class Repo:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     sub_issues: dict[int, list[int]] = field(default_factory=dict)
+    # Files on the default branch, by path.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class FakeGitHub(FakeServer):
@@ -37,7 +42,17 @@ class FakeGitHub(FakeServer):
         self.repos: dict[str, Repo] = {}
         self.comments: dict[int, dict[str, Any]] = {}
         self.bot_login = "usecase-bot"
+        # (path, If-None-Match header or None) of every contents request, in order.
+        self.content_reads: list[tuple[str, str | None]] = []
         super().__init__("fake_github", check)
+
+    def checked_path(self, path: str) -> str | None:
+        # The description marks the contents `path` as `x-multi-segment`: its slashes are
+        # one parameter, which the check's one-segment pattern reads as one escaped segment.
+        match = _CONTENTS.match(path)
+        if match:
+            return f"{match.group(1)}{match.group(2).replace('/', '%2F')}"
+        return path
 
     # ------------------------------------------------------------ setup
 
@@ -61,6 +76,9 @@ class FakeGitHub(FakeServer):
         }
         repo.issues[number] = issue
         return issue
+
+    def put_file(self, full_name: str, path: str, text: str) -> None:
+        self.repo(full_name).files[path] = text.encode()
 
     # ------------------------------------------------------------ what the tests read
 
@@ -98,6 +116,8 @@ class FakeGitHub(FakeServer):
         app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>/parent",
                          view_func=self._parent, methods=["GET"])
         app.add_url_rule("/repos/<owner>/<name>/issues", view_func=self._issues,
+                         methods=["GET"])
+        app.add_url_rule("/repos/<owner>/<name>/contents/<path:path>", view_func=self._contents,
                          methods=["GET"])
         app.add_url_rule("/app/installations/<int:installation>/access_tokens",
                          view_func=self._token, methods=["POST"])
@@ -257,9 +277,42 @@ class FakeGitHub(FakeServer):
                 return _json(repo.issues[parent_number])
         return _json({"message": "Not Found"}, 404)
 
+    def _contents(self, owner: str, name: str, path: str) -> Response:
+        """A file as `repos/get-content` answers (the `content-file` schema), with an ETag
+        that turns a repeated read of an unchanged file into a 304."""
+        sent_etag = request.headers.get("If-None-Match")
+        self.content_reads.append((path, sent_etag))
+        repo = self.repos.get(f"{owner}/{name}")
+        data = repo.files.get(path) if repo else None
+        if data is None:
+            return _json({"message": "Not Found",
+                          "documentation_url": "https://docs.github.com/rest/repos/contents"},
+                         404)
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        etag = f'W/"{sha}"'
+        if sent_etag == etag:
+            return Response(status=304, headers={"ETag": etag})
+        encoded = base64.b64encode(data).decode()
+        content = "".join(encoded[i:i + 60] + "\n" for i in range(0, len(encoded), 60))
+        self_url = f"{self.url}/repos/{owner}/{name}/contents/{path}?ref=main"
+        git_url = f"{self.url}/repos/{owner}/{name}/git/blobs/{sha}"
+        html_url = f"https://github.test/{owner}/{name}/blob/main/{path}"
+        body = {
+            "type": "file", "encoding": "base64", "size": len(data),
+            "name": path.rsplit("/", 1)[-1], "path": path, "content": content, "sha": sha,
+            "url": self_url, "git_url": git_url, "html_url": html_url,
+            "download_url": f"https://raw.github.test/{owner}/{name}/main/{path}",
+            "_links": {"self": self_url, "git": git_url, "html": html_url},
+        }
+        return Response(json.dumps(body), 200, headers={"ETag": etag},
+                        mimetype="application/json")
+
     def _token(self, installation: int) -> Response:
         return _json({"token": f"ghs_installation{installation}",
                       "expires_at": "2099-01-01T00:00:00Z", "permissions": {}}, 201)
+
+
+_CONTENTS = re.compile(r"^(/repos/[^/]+/[^/]+/contents/)(.+)$")
 
 
 def _public(comment: dict[str, Any]) -> dict[str, Any]:

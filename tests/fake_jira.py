@@ -30,6 +30,8 @@ class FakeJira(FakeServer):
         self.issues: dict[str, dict[str, Any]] = {}
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.properties: dict[tuple[str, str], Any] = {}
+        # Project entity properties, by (project key, property key).
+        self.project_properties: dict[tuple[str, str], Any] = {}
         self.links: list[dict[str, Any]] = []
         self.remote_links: dict[str, list[dict[str, Any]]] = {}
         self.link_type_names = ["Blocks", "Cloners", "Duplicate", "Relates"]
@@ -86,6 +88,8 @@ class FakeJira(FakeServer):
                              methods=["GET", "PUT"])
             app.add_url_rule(f"{base}/issue/<key>/properties/<name>", f"prop{v}",
                              self._property, methods=["GET", "PUT"])
+            app.add_url_rule(f"{base}/project/<project>/properties/<name>", f"pprop{v}",
+                             self._project_property)
             app.add_url_rule(f"{base}/issueLinkType", f"types{v}", self._link_types)
             app.add_url_rule(f"{base}/issueLink", f"link{v}", self._link, methods=["POST"])
             app.add_url_rule(f"{base}/issue/<key>/remotelink", f"remote{v}", self._remote,
@@ -157,6 +161,19 @@ class FakeJira(FakeServer):
         if slot not in self.properties:
             return _json({"errorMessages": ["Property not found"]}, 404)
         return _json({"key": name, "value": self.properties[slot]})
+
+    def _project_property(self, project: str, name: str) -> Response:
+        """`getProjectProperty`: an `EntityProperty` ({key, value}), 404 for a project or
+        property that does not exist."""
+        known = {i["fields"]["project"]["key"] for i in self.issues.values()}
+        known |= {p for p, _ in self.project_properties}
+        if project not in known:
+            return _json({"errorMessages": ["No project could be found with key "
+                                            f"'{project}'."], "errors": {}}, 404)
+        if (project, name) not in self.project_properties:
+            return _json({"errorMessages": [f"The property with key '{name}' does not exist."],
+                          "errors": {}}, 404)
+        return _json({"key": name, "value": self.project_properties[(project, name)]})
 
     def _link_types(self) -> Response:
         return _json({"issueLinkTypes": [

@@ -34,7 +34,10 @@ def test_a_new_incomplete_use_case_gets_one_comment_and_the_label(fake, bot):
         ("POST", f"/repos/{REPO}/labels"),
         ("POST", f"/repos/{REPO}/issues/1/labels"),
     ]
-    assert [p for m, p, _ in fake.log if m == "GET"] == [f"/repos/{REPO}/labels"]
+    assert [p for m, p, _ in fake.log if m == "GET"] == [
+        f"/repos/{REPO}/contents/.github/usecase-bot.yml",  # the team's own file: none
+        f"/repos/{REPO}/labels",
+    ]
 
 
 def test_the_second_use_case_in_a_repository_costs_one_comment_and_one_label_write(fake, bot):

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.jobs.team_settings import for_repo
 from bot.lint import comment as render
 from bot.lint.engine import lint_text
 from bot.lint.registry import RULES
 from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
+from bot.team_config import TeamSettings
 from bot.trackers.calls import TrackerError
 from bot.trackers.github import GitHubClient, IssueData
 from bot.trackers.github_events import issue_key
@@ -43,6 +45,7 @@ class GitHubHandler:
     # For stories whose use case lives in Jira: the relation becomes a remote link there.
     jira: JiraClient | None = None
     github_web_url: str = "https://github.com"
+    _teams: dict[str, TeamSettings] = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------ entry point
 
@@ -57,6 +60,12 @@ class GitHubHandler:
             self._comment_event(repo, payload)
         elif event == "sub_issues":
             self._sub_issue_event(repo, payload)
+
+    def _team(self, repo: str) -> TeamSettings:
+        """The settings of a repository's issues, read at most once per event."""
+        if repo not in self._teams:
+            self._teams[repo] = for_repo(self.settings, self.state, self.client, repo)
+        return self._teams[repo]
 
     def _caused_by_bot(self, event: str, payload: dict[str, Any]) -> bool:
         """Our comments carry a marker; our comments, labels and links come from our login."""
@@ -87,7 +96,7 @@ class GitHubHandler:
         issue = IssueData.from_json(repo, raw)
         if action in ("labeled", "unlabeled"):
             label = (payload.get("label") or {}).get("name")
-            if label in (self.settings.labels.incomplete, ORPHAN_LABEL):
+            if label in (self._team(repo).labels.incomplete, ORPHAN_LABEL):
                 self.state.save_label(key, label, action == "labeled")
         self._remember(issue)
         self.reconcile(issue)
@@ -109,9 +118,10 @@ class GitHubHandler:
         return record
 
     def _kind(self, issue: IssueData) -> str:
-        if self.settings.labels.use_case in issue.labels:
+        labels = self._team(issue.repo).labels
+        if labels.use_case in issue.labels:
             return "use_case"
-        if any(label in issue.labels for label in self.settings.labels.story):
+        if any(label in issue.labels for label in labels.story):
             return "story"
         return "other"
 
@@ -127,20 +137,21 @@ class GitHubHandler:
                 self._refresh_parent(link.parent_key)
         else:
             # No longer a use case: take our label away, leave the comment as a record.
-            self._set_label(issue, self.settings.labels.incomplete, False)
+            self._set_label(issue, self._team(issue.repo).labels.incomplete, False)
 
     # ------------------------------------------------------------ use cases
 
     def _reconcile_use_case(self, issue: IssueData) -> None:
         key = issue_key(issue.repo, issue.number)
         ignored = self.state.ignored(key)
-        result = lint_text(issue.body, policy=self.settings.lint_policy(frozenset(ignored)))
+        team = self._team(issue.repo)
+        result = lint_text(issue.body, policy=team.lint_policy(frozenset(ignored)))
         stories = self._story_lines(key, issue.repo)
-        body = render.markdown(render.lint_doc(result.findings, stories, ignored),
+        body = render.markdown(render.lint_doc(result.findings, stories, ignored, team.problem),
                                render.LINT_MARKER)
-        wanted = bool(result.findings or stories)
+        wanted = bool(result.findings or stories or team.problem)
         self._put_comment(issue, render.LINT_MARKER, body, create=wanted)
-        self._set_label(issue, self.settings.labels.incomplete, result.has_errors)
+        self._set_label(issue, team.labels.incomplete, result.has_errors)
 
     def _story_lines(self, parent_key: str, home_repo: str) -> list[render.StoryLine]:
         lines = []
@@ -232,7 +243,8 @@ class GitHubHandler:
         known = self.state.issues_of_kind("github", issue.repo, "use_case")
         if not known:
             # A fresh database knows no use case yet: ask GitHub once for the open ones.
-            for found in self.client.issues_with_label(issue.repo, self.settings.labels.use_case):
+            use_case = self._team(issue.repo).labels.use_case
+            for found in self.client.issues_with_label(issue.repo, use_case):
                 known.append(self._remember(found))
         candidates = [
             Candidate(f"#{r.number}", f"{r.title}\n{use_case_words(r.body)}")

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.jobs.team_settings import for_project
 from bot.lint import comment as render
 from bot.lint.engine import lint_text
 from bot.lint.registry import RULES
 from bot.store.models import IssueRecord
 from bot.store.state import State, labels_of
+from bot.team_config import TeamSettings
 from bot.trackers.calls import TrackerError
 from bot.trackers.jira import JiraClient, JiraIssue, check_link_type
 from bot.trackers.jira_events import issue_key
@@ -56,6 +58,7 @@ class JiraHandler:
     client: JiraClient
     github_web_url: str = "https://github.com"
     _link_type_checked: bool = field(default=False, init=False)
+    _teams: dict[str, TeamSettings] = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------ entry point
 
@@ -85,6 +88,12 @@ class JiraHandler:
         elif kind in ("issuelink_created", "issuelink_deleted"):
             self._link_event(kind, payload["issueLink"])
 
+    def _team(self, project: str) -> TeamSettings:
+        """The settings of a project's issues, read at most once per event."""
+        if project not in self._teams:
+            self._teams[project] = for_project(self.settings, self.state, self.client, project)
+        return self._teams[project]
+
     def _caused_by_bot(self, payload: dict[str, Any]) -> bool:
         me = self.state.identity("jira")
         note = payload.get("comment") if isinstance(payload.get("comment"), dict) else None
@@ -101,11 +110,12 @@ class JiraHandler:
     # ------------------------------------------------------------ issues
 
     def _kind(self, issue: JiraIssue) -> str:
-        cfg = self.settings.jira
+        team = self._team(issue.project)
+        cfg = team.jira
         if issue.issue_type in cfg.use_case_types or cfg.use_case_label in issue.labels:
             return "use_case"
         if issue.issue_type in cfg.story_types or any(
-            label in issue.labels for label in self.settings.labels.story
+            label in issue.labels for label in team.labels.story
         ):
             return "story"
         return "other"
@@ -131,23 +141,24 @@ class JiraHandler:
             if link is not None:
                 self._refresh_parent(link.parent_key)
         else:
-            self._set_label(issue, self.settings.jira.incomplete_label, False)
+            self._set_label(issue, self._team(issue.project).jira.incomplete_label, False)
 
     def _reconcile_use_case(self, issue: JiraIssue, fresh: bool = False) -> None:
         key = issue_key(issue.key)
         ignored = self.state.ignored(key)
+        team = self._team(issue.project)
         text, markup = description_text(issue.description)
-        result = lint_text(text, markup, self.settings.lint_policy(frozenset(ignored)))
+        result = lint_text(text, markup, team.lint_policy(frozenset(ignored)))
         stories = [
             render.StoryLine(link.story_key.split(":", 1)[1], record.title,
                              record.state == "closed")
             for link in self.state.stories_of(key)
             if (record := self.state.issue(link.story_key)) is not None
         ]
-        doc = render.lint_doc(result.findings, stories, ignored)
-        self._put_comment(issue, "lint", doc, create=bool(result.findings or stories),
-                          fresh=fresh)
-        self._set_label(issue, self.settings.jira.incomplete_label, result.has_errors)
+        doc = render.lint_doc(result.findings, stories, ignored, team.problem)
+        self._put_comment(issue, "lint", doc, create=bool(result.findings or stories or
+                                                          team.problem), fresh=fresh)
+        self._set_label(issue, team.jira.incomplete_label, result.has_errors)
 
     def _refresh_parent(self, parent_key: str) -> None:
         record = self.state.issue(parent_key)

@@ -56,7 +56,9 @@ def _count(n: int, word: str) -> str:
 
 
 def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
-             ignored: Sequence[str]) -> list[Block]:
+             ignored: Sequence[str], config_problem: tuple[str, str] | None = None
+             ) -> list[Block]:
+    """`config_problem`: the team's own configuration file and why it could not be used."""
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
     if errors:
@@ -72,6 +74,10 @@ def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
     else:
         doc = [_b("heading", "Use-case check: all clear"),
                _b("para", "Every error is fixed and nothing else stands out.")]
+    if config_problem is not None:
+        source, reason = config_problem
+        doc.append(_b("para", "The team's configuration ", (source, "code"),
+                      f" could not be used: {reason}; the defaults apply."))
     for severity, heading in _HEADINGS:
         group = [f for f in findings if f.severity is severity]
         if group:

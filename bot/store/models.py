@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -109,3 +109,22 @@ class BotIdentity(Base):
 
     tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
     login: Mapped[str] = mapped_column(String(200))
+
+
+class TeamSource(Base):
+    """A team's own configuration as last read from its tracker: a repository's
+    `.github/usecase-bot.yml` or a Jira project's `usecase-bot` property. Kept here so that
+    every worker and process shares one copy and asks the tracker only whether it changed."""
+
+    __tablename__ = "team_sources"
+
+    tracker: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # owner/name on GitHub, the project key on Jira.
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # The bytes as the tracker holds them; None when the team has none.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # GitHub's ETag: the next read asks only whether the file changed.
+    etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Why the tracker would not hand it out (e.g. a 403), when it would not.
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)

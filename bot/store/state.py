@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
 from bot.store.models import (
@@ -15,6 +16,7 @@ from bot.store.models import (
     KnownLabel,
     LabelState,
     StoryLink,
+    TeamSource,
 )
 
 
@@ -119,6 +121,21 @@ class State:
     def ignore(self, key: str, rule: str) -> None:
         with self.db.session() as s:
             s.merge(IgnoredRule(issue_key=key, rule=rule))
+
+    # ------------------------------------------------------------ teams' own configuration
+
+    def team_source(self, tracker: str, scope: str) -> TeamSource | None:
+        with self.db.session() as s:
+            return s.get(TeamSource, (tracker, scope))
+
+    def save_team_source(self, record: TeamSource) -> None:
+        try:
+            with self.db.session() as s:
+                s.merge(record)
+        except IntegrityError:
+            pass  # another worker stored its own read of the same source at the same moment
+
+    # ------------------------------------------------------------ the bot itself
 
     def identity(self, tracker: str) -> str | None:
         with self.db.session() as s:

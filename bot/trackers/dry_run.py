@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from bot.trackers.github import CommentData, GitHubClient, IssueData
+from bot.trackers.github import CommentData, GitHubClient, IssueData, RepoFile
 from bot.trackers.jira import JiraClient, JiraIssue
 
 
@@ -28,6 +28,9 @@ class DryRunGitHub:
 
     def issues_with_label(self, repo: str, label: str) -> list[IssueData]:
         return self._real.issues_with_label(repo, label)
+
+    def read_file(self, repo: str, path: str, etag: str | None) -> RepoFile | None:
+        return self._real.read_file(repo, path, etag)
 
     def create_comment(self, repo: str, number: int, body: str) -> CommentData:
         self._say(f"would comment on {repo}#{number}:\n{body}\n")
@@ -66,6 +69,9 @@ class DryRunJira:
 
     def get_property(self, key: str) -> dict[str, Any] | None:
         return self._real.get_property(key)
+
+    def project_property(self, project: str) -> Any:
+        return self._real.project_property(project)
 
     def link_types(self) -> list[str]:
         return self._real.link_types()

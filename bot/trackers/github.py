@@ -7,14 +7,18 @@ Objects are created lazily, so building an issue or comment handle costs no requ
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from github import Auth, Github, GithubException
+from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
 from pydantic import BaseModel, ConfigDict
 
@@ -62,6 +66,19 @@ class CommentData(BaseModel):
     author: str | None = None
 
 
+class RepoFile(BaseModel):
+    """A file on a repository's default branch, as one read found it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # None: there is no such file.
+    content: bytes | None = None
+    # Makes the next read conditional: an unchanged file is a 304, free of rate limit.
+    etag: str | None = None
+    # Something is at the path that the contents API does not hand out as a file.
+    problem: str | None = None
+
+
 class GitHubClient(Protocol):
     """The narrow set of GitHub operations the bot needs; fakes and dry runs implement it."""
 
@@ -76,6 +93,7 @@ class GitHubClient(Protocol):
     def remove_sub_issue(self, repo: str, parent: int, child_id: int) -> None: ...
     def parent_of(self, repo: str, number: int) -> int | None: ...
     def issues_with_label(self, repo: str, label: str) -> list[IssueData]: ...
+    def read_file(self, repo: str, path: str, etag: str | None) -> RepoFile | None: ...
 
 
 def _retry_after(exc: GithubException) -> float | None:
@@ -196,6 +214,32 @@ class PyGithubClient:
                           state=i.state)
                 for i in self._gh.get_repo(repo).get_issues(state="open", labels=[label])
             ]
+
+    def read_file(self, repo: str, path: str, etag: str | None) -> RepoFile | None:
+        """The file on the default branch; None when it has not changed since `etag`."""
+        url = f"{self._gh.requester.base_url}/repos/{repo}/contents/{quote(path)}"
+        # PyGithub's conditional read: `update` sends If-None-Match with the ETag it holds.
+        handle = ContentFile(self._gh.requester, headers={"etag": etag} if etag else {},
+                             attributes={"url": url}, completed=False)
+        with self._call("GET"):
+            try:
+                if not handle.update():
+                    return None
+            except GithubException as exc:
+                if exc.status == 404:
+                    return RepoFile()
+                raise
+        raw = handle.raw_data
+        found = RepoFile(etag=handle.etag)
+        if not isinstance(raw, dict) or raw.get("type") != "file":
+            return found.model_copy(update={"problem": "it is not a file"})
+        if raw.get("encoding") != "base64":
+            # GitHub leaves files over 1 MB out of this answer.
+            return found.model_copy(update={"problem": "it is too large to read"})
+        try:
+            return found.model_copy(update={"content": base64.b64decode(raw.get("content", ""))})
+        except binascii.Error:
+            return found.model_copy(update={"problem": "GitHub sent it garbled"})
 
 
 def _message(exc: GithubException) -> str:

@@ -78,6 +78,7 @@ class JiraClient(Protocol):
     def set_label(self, key: str, label: str, present: bool) -> None: ...
     def get_property(self, key: str) -> dict[str, Any] | None: ...
     def set_property(self, key: str, value: dict[str, Any]) -> None: ...
+    def project_property(self, project: str) -> Any: ...
     def link_types(self) -> list[str]: ...
     def link(self, link_type: str, story: str, use_case: str) -> None: ...
     def remote_link(self, key: str, url: str, title: str) -> None: ...
@@ -182,6 +183,18 @@ class PythonJiraClient:
 
     def set_property(self, key: str, value: dict[str, Any]) -> None:
         self._send("PUT", f"issue/{key}/properties/{PROPERTY}", value)
+
+    def project_property(self, project: str) -> Any:
+        """The value of the project's `usecase-bot` property; None when it has none."""
+        # python-jira has no call for project properties; its own JSON getter fetches one.
+        try:
+            with self._call("GET"):
+                raw = self.jira._get_json(f"project/{project}/properties/{PROPERTY}")
+        except TrackerError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return raw.get("value") if isinstance(raw, dict) else None
 
     def link_types(self) -> list[str]:
         with self._call("GET"):
