@@ -86,7 +86,7 @@ def usable(lines: list[Line]) -> list[Line]:
 
 def main_flow(lines: list[Line]) -> tuple[list[Step], list[tuple[str, int | None]]]:
     """The top-level steps, with sub-steps folded in, and the step references they make."""
-    lines = [ln for ln in usable(lines) if not ln.text.startswith("## ")]
+    lines = [ln for ln in usable(lines) if not ln.flow_title]
     items = [read_item(ln) for ln in lines]
     top = _top_level(items)
     steps = _prose_steps(lines) if top is None else _list_steps(items, top)
@@ -122,7 +122,7 @@ def split_at_restart(lines: list[Line]) -> tuple[list[Line], list[Line]]:
             continue
         if item.kind is Label.NUMBER:
             if seen_number and title is not None and item.label == "1":
-                rest = [Line("## " + clean_inline(lines[title].text), lines[title].no),
+                rest = [Line(clean_inline(lines[title].text), lines[title].no, flow_title=True),
                         *lines[title + 1 :]]
                 return lines[:title], rest
             seen_number, title = True, None
@@ -244,7 +244,7 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
     if not body or all(is_empty_text(clean_inline(ln.text)) for ln in body):
         return []
     items = [read_item(ln, bare_numbers=True) for ln in lines]
-    headed = any(ln.text.startswith("## ") for ln in lines)
+    headed = any(ln.flow_title for ln in lines)
     labelled = [it for it in items if it.kind in (Label.COCKBURN, Label.RUP)]
     numbered = [it for it in items if it.kind is Label.NUMBER]
     listed = [it for it in items if it.bullet and it.kind is Label.NONE and it.text]
@@ -271,8 +271,8 @@ def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
             continue
         text = item.text
         new: _Draft | None = None
-        if line.text.startswith("## "):
-            title = clean_inline(line.text[3:])
+        if line.flow_title:
+            title = clean_inline(line.text)
             label = re.match(
                 r"^(?:(?:alternat\w*|exception\w*|error|basic|sub)\s+(?:flow|course|path)s?\s*)?"
                 r"(\d+(?:\.\d+)*|[A-Z]{1,3}\d+(?:\.\d+)*)\b",

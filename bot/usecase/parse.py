@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.usecase import actors, adf, flows, jira_wiki
+from bot.usecase import actors, flows
 from bot.usecase.items import Label, read_item
 from bot.usecase.model import Extension, Step, UseCase
-from bot.usecase.read import markdown
-from bot.usecase.read.blocks import to_lines
+from bot.usecase.read import adf, markdown, wiki
+from bot.usecase.read.blocks import Block, to_lines
 from bot.usecase.sections import SCENARIO, Field, segment
 from bot.usecase.synonyms import IGNORED, Extra, extension_hint
-from bot.usecase.text import Line, clean_inline, split_source
+from bot.usecase.text import Line, clean_inline
 
 
 class Markup(StrEnum):
@@ -65,15 +65,20 @@ def detect(text: str) -> Markup:
     return Markup.MARKDOWN
 
 
-def lines_of(text: str, markup: Markup) -> list[Line]:
+def blocks_of(text: str, markup: Markup) -> list[Block]:
+    """The block tree of a text in its markup (one of the three, never AUTO)."""
     if markup is Markup.ADF:
         try:
-            return adf.to_lines(json.loads(text))
+            return adf.read(json.loads(text))
         except ValueError:
-            return split_source(text)
+            return markdown.read(text)
     if markup is Markup.JIRA:
-        return jira_wiki.to_lines(text)
-    return to_lines(markdown.read(text))
+        return wiki.read(text)
+    return markdown.read(text)
+
+
+def lines_of(text: str, markup: Markup) -> list[Line]:
+    return to_lines(blocks_of(text, markup))
 
 
 def parse(text: str, markup: Markup = Markup.AUTO, extra: Extra = ()) -> Parsed:
@@ -103,7 +108,7 @@ def _values(field: Field) -> list[str]:
     out: list[str] = []
     for line in flows.usable(field.lines):
         text = clean_inline(line.text)
-        if not text or line.text.startswith("## "):
+        if not text or line.flow_title:
             continue
         is_item = bool(re.match(r"^(?:[-*+•·o]\s|\d+[.)]\s)", line.text))
         if out and not is_item and line.indent > 0 and not out[-1].endswith((".", ":")):

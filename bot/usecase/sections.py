@@ -124,7 +124,7 @@ class _Segmenter:
             return
         if key is None and cur.key not in (None, IGNORED, "title") and cur.level < level:
             # An unknown sub-heading inside a flow names one of its flows ("3.1 Retry").
-            self.add(Line("## " + clean_inline(label), no))
+            self.add(Line(clean_inline(label), no, flow_title=True))
             return
         self.open(key if key else None, label, level, no)
 
@@ -132,7 +132,7 @@ class _Segmenter:
         """A sub-heading that names one flow; it opens the extensions when none is open."""
         if self.current.key != "extensions":
             self.open("extensions", label, level, no)
-        self.add(Line("## " + clean_inline(label), no))
+        self.add(Line(clean_inline(label), no, flow_title=True))
 
     def field_line(self, key: str, label: str, value: str, line: Line) -> None:
         self.table_field = None
@@ -320,7 +320,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
                 return True
         seg.table_field = None
         if key is None and seg.current.key in FLOW_KEYS:
-            seg.add(Line("## " + clean_inline(label), line.no))
+            seg.add(Line(clean_inline(label), line.no, flow_title=True))
             return True
         seg.open(key, label, _PSEUDO, line.no)
         return True

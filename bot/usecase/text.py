@@ -20,6 +20,8 @@ class Line:
     indent: int = 0
     # Literal text (code): never a heading, whatever it starts with.
     verbatim: bool = False
+    # The title of one flow inside a flows section ("Alternative flow 2: Pay later").
+    flow_title: bool = False
 
     @property
     def blank(self) -> bool:
