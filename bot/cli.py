@@ -17,8 +17,9 @@ from bot import team_config
 from bot.config import ConfigError, Secrets, Settings, load_settings
 from bot.lint import render, sarif
 from bot.lint.engine import LintPolicy, LintResult, lint_text
+from bot.lint.explain import explain
 from bot.lint.registry import RULES
-from bot.usecase.parse import Markup
+from bot.usecase.parse import Markup, parse
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -43,6 +44,8 @@ def _build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--markup", choices=[m.value for m in Markup], default="auto")
     lint.add_argument("--config", metavar="FILE",
                       help="a team's own configuration, as in .github/usecase-bot.yml")
+    lint.add_argument("--explain", action="store_true",
+                      help="show what each line was read as and which rule of reading decided")
 
     serve = sub.add_parser("serve", help="web server with an in-process worker")
     serve.add_argument("--host", default="127.0.0.1")
@@ -92,6 +95,9 @@ def _team_policy(path: str, settings: Settings) -> LintPolicy | None:
 
 
 def _lint(args: argparse.Namespace, settings: Settings) -> int:
+    if args.explain and args.format != "text":
+        print("usecase-bot: --explain goes with --format text", file=sys.stderr)
+        return EXIT_USAGE
     policy = (settings.lint_policy() if args.config is None
               else _team_policy(args.config, settings))
     if policy is None:
@@ -109,6 +115,10 @@ def _lint(args: argparse.Namespace, settings: Settings) -> int:
     results: list[tuple[str, LintResult]] = [
         (path, lint_text(text, Markup(args.markup), policy)) for path, text in texts
     ]
+    if args.explain:
+        for path, text in texts:
+            parsed = parse(text, Markup(args.markup), policy.extra_headings)
+            print("\n".join([f"{path}: read as {parsed.markup.value}", *explain(parsed, text)]))
     output = {"json": render.as_json, "github": render.as_github, "text": render.as_text,
               "sarif": _as_sarif}
     printed = output[args.format](results)

@@ -114,3 +114,18 @@ def test_console_script_is_installed():
     proc = subprocess.run([str(exe), "lint", str(CLEAN)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "0 error(s)" in proc.stdout
+
+
+def test_explain_prints_each_line_with_what_it_became_before_the_findings(capsys):
+    code, out, err = run(capsys, "lint", "--explain", str(CLEAN))
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == f"{CLEAN}: read as markdown"
+    assert any("section main_flow" in ln for ln in lines)
+    assert any("step 1, acted by Member" in ln for ln in lines)
+
+
+def test_explain_with_another_format_is_bad_usage(capsys):
+    code, out, err = run(capsys, "lint", "--explain", "--format", "json", str(CLEAN))
+    assert (code, out) == (2, "")
+    assert "--explain" in err

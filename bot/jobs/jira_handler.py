@@ -21,8 +21,8 @@ from bot.team_config import TeamSettings
 from bot.trackers.calls import TrackerError
 from bot.trackers.jira import JiraClient, JiraIssue, check_link_type
 from bot.trackers.jira_events import issue_key
-from bot.usecase import adf
 from bot.usecase.parse import Markup
+from bot.usecase.read import adf
 from bot.usecase.similarity import Candidate, suggest, use_case_words
 from bot.usecase.stories import commands, parent_references
 
@@ -47,7 +47,7 @@ def description_text(description: Any) -> tuple[str, Markup]:
 def plain(description: Any) -> str:
     text, markup = description_text(description)
     if markup is Markup.ADF:
-        return "\n".join(line.text for line in adf.to_lines(description))
+        return adf.plain(description)
     return text
 
 
