@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 
 from bot.usecase.lexicon import (
     AUX,
@@ -310,6 +312,88 @@ def same_party(subject: tuple[str, ...], declared: tuple[str, ...]) -> bool:
     return False
 
 
+@dataclass
+class _Head:
+    """Declared names sharing a head noun: the first of them, the first that is the bare
+    noun, and the first with each four-letter modifier prefix."""
+
+    first: int
+    bare: int | None = None
+    by_prefix: dict[str, int] = field(default_factory=dict)
+
+
+# Enough for any subject a step has; past it every distinct declared name is tried.
+_MAX_SUBSET_WORDS = 12
+
+
+class Roster:
+    """Declared actors indexed once, so that finding the one a subject names does not
+    compare the subject with every declared name: a long actor list made that quadratic.
+
+    `first(s)` is exactly the first `i` with `same_party(s, declared[i])`: each way that
+    function has to match is looked up on its own, and the earliest index wins.
+    """
+
+    def __init__(self, declared: Sequence[tuple[str, ...]]) -> None:
+        self._sets = [frozenset(name) for name in declared]
+        self._by_word: dict[str, list[int]] = {}
+        self._by_set: dict[frozenset[str], int] = {}
+        self._by_initials: dict[str, int] = {}
+        self._one_word: dict[str, int] = {}
+        self._by_head: dict[str, _Head] = {}
+        for i, name in enumerate(declared):
+            if not name:
+                continue
+            for w in self._sets[i]:
+                self._by_word.setdefault(w, []).append(i)
+            self._by_set.setdefault(self._sets[i], i)
+            self._by_initials.setdefault("".join(w[0] for w in name if w), i)
+            head = self._by_head.setdefault(name[-1], _Head(i))
+            if len(name) == 1:
+                head.bare = i if head.bare is None else head.bare
+                if len(name[0]) >= 4:
+                    self._one_word.setdefault(name[0][:4], i)
+            for y in name[:-1]:
+                if len(y) >= 4:
+                    head.by_prefix.setdefault(y[:4], i)
+
+    def first(self, subject: tuple[str, ...]) -> int | None:
+        if not subject:
+            return None
+        found: list[int | None] = [*self._containing(subject), *self._contained(subject)]
+        single = subject[0] if len(subject) == 1 else None
+        if single is not None and len(single) >= 2:
+            found.append(self._by_initials.get(single))
+        if single is not None and len(single) >= 4:
+            found.append(self._one_word.get(single[:4]))
+        head = self._by_head.get(subject[-1])
+        if head is not None and single is not None:
+            found.append(head.first)
+        elif head is not None:
+            found.append(head.bare)
+            found.extend(head.by_prefix.get(x[:4]) for x in subject[:-1] if len(x) >= 4)
+        return min((i for i in found if i is not None), default=None)
+
+    def _containing(self, subject: tuple[str, ...]) -> list[int]:
+        """The first declared name holding every word of the subject."""
+        wanted = set(subject)
+        rarest = min((self._by_word.get(w, []) for w in wanted), key=len)
+        return next(([i] for i in rarest if wanted <= self._sets[i]), [])
+
+    def _contained(self, subject: tuple[str, ...]) -> list[int]:
+        """The first declared name (of each word set) whose words all occur in the subject."""
+        known = sorted({w for w in subject if w in self._by_word})
+        if len(known) > _MAX_SUBSET_WORDS:
+            have = frozenset(known)
+            return [i for key, i in self._by_set.items() if key <= have]
+        return [
+            i
+            for size in range(1, len(known) + 1)
+            for combination in combinations(known, size)
+            if (i := self._by_set.get(frozenset(combination))) is not None
+        ]
+
+
 def is_person_like(words_: tuple[str, ...]) -> bool:
     return _is_role_word(words_[-1])
 
@@ -384,12 +468,13 @@ def undeclared(
     # as well be a thing doing something ("the book moves to the cart").
     acting = Counter(s.words for s, _ in subjects if s.transitive)
     system_found = cast.product_names_in_text
+    roster = Roster(cast.declared)
     for subject, no in subjects:
         w = subject.words
         if is_product_name(subject.text) or is_system(w, cast.scope):
             system_found = True
             continue
-        if any(same_party(w, d) for d in cast.declared):
+        if roster.first(w) is not None:
             continue
         if cast.has_primary and is_generic_role(w):
             continue
