@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from bot.usecase.parse import Parsed, main_flow_fields
+from bot.usecase.interpret import main_flow_fields
+from bot.usecase.parse import Parsed
 from bot.usecase.sections import Field
 from bot.usecase.synonyms import IGNORED
 

@@ -1,4 +1,6 @@
-"""Any supported markup in, one structured `UseCase` out. Never raises on input."""
+"""Any supported markup in, one structured `UseCase` out, one way: text → block tree
+(`read/`) → lines → labelled sections (`sections`) → use case (`interpret`). Never raises
+on input."""
 
 from __future__ import annotations
 
@@ -7,14 +9,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.usecase import actors, flows
-from bot.usecase.items import Label, read_item
-from bot.usecase.model import Extension, Step, UseCase
+from bot.usecase.interpret import interpret
+from bot.usecase.model import UseCase
 from bot.usecase.read import adf, markdown, wiki
 from bot.usecase.read.blocks import Block, to_lines
-from bot.usecase.sections import SCENARIO, Field, segment
-from bot.usecase.synonyms import IGNORED, Extra, extension_hint
-from bot.usecase.text import Line, clean_inline
+from bot.usecase.sections import Field, segment
+from bot.usecase.synonyms import IGNORED, Extra
+from bot.usecase.text import Line
 
 
 class Markup(StrEnum):
@@ -87,7 +88,7 @@ def parse(text: str, markup: Markup = Markup.AUTO, extra: Extra = ()) -> Parsed:
         if markup is Markup.AUTO:
             markup = detect(text)
         fields = segment(lines_of(text, markup), extra)
-        use_case = _interpret(fields)
+        use_case = interpret(fields)
     except RecursionError:
         return Parsed(UseCase(), Markup.ADF, "the text nests too deeply to read")
     return Parsed(use_case, markup, _problem(use_case), tuple(fields))
@@ -98,283 +99,3 @@ def _problem(uc: UseCase) -> str | None:
     if not known and not uc.main_flow:
         return "no section of a use case was found (no actor, flow, conditions or extensions)"
     return None
-
-
-# ---------------------------------------------------------------- interpretation
-
-
-def _values(field: Field) -> list[str]:
-    """A field's content as items: list items and lines, continuation lines joined."""
-    out: list[str] = []
-    for line in flows.usable(field.lines):
-        text = clean_inline(line.text)
-        if not text or line.flow_title:
-            continue
-        is_item = bool(re.match(r"^(?:[-*+•·o]\s|\d+[.)]\s)", line.text))
-        if out and not is_item and line.indent > 0 and not out[-1].endswith((".", ":")):
-            out[-1] = f"{out[-1]} {text}"
-        else:
-            out.append(re.sub(r"^(?:[-*+•·o]\s+|\d+[.)]\s+)", "", text))
-    return [v for v in out if not flows.is_empty_text(v)]
-
-
-def _first_line(field: Field) -> int | None:
-    for line in field.lines:
-        if line.text.strip():
-            return line.no
-    return field.no
-
-
-class _Reader:
-    def __init__(self, fields: list[Field]) -> None:
-        self.fields = fields
-        self.by_key: dict[str, list[Field]] = {}
-        for f in fields:
-            if f.key:
-                self.by_key.setdefault(f.key, []).append(f)
-
-    def values(self, key: str) -> list[str]:
-        for f in self.by_key.get(key, []):
-            vals = _values(f)
-            if vals:
-                return vals
-        return []
-
-    def text(self, key: str) -> str | None:
-        vals = self.values(key)
-        return " ".join(vals) if vals else None
-
-
-def _title(reader: _Reader, fields: list[Field]) -> str | None:
-    for f in reader.by_key.get("title", []):
-        label = f.label
-        if ":" in label and label.split(":", 1)[1].strip():
-            return label.split(":", 1)[1].strip()
-        rest = re.sub(r"(?i)^use ?case(?: specification| name)?\s*[:\-]?\s*", "", label).strip()
-        if rest and rest.lower() != label.lower():
-            return rest  # "Use case UC07 - Delete a book"
-        vals = _values(f)
-        if vals and len(vals[0]) < 200:
-            return vals[0]
-    for f in fields:
-        if f.label and f.key is None and f.level < 7:
-            return re.sub(r"(?i)^use ?case(?: specification)?\s*[:\-]?\s*", "", f.label) or None
-    return None
-
-
-_ROLE_MARK = re.compile(r"\((?:primary|main|secondary|supporting)(?: actor)?\)", re.IGNORECASE)
-
-
-def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
-    primary_names = actors.split_names(reader.values("primary_actor"))
-    secondary = actors.split_names(reader.values("secondary_actors"))
-    if primary_names:
-        first = (
-            re.split(r"(?<=[a-z])\.\s", primary_names[0])[0] if len(primary_names) == 1 else None
-        )
-        primary = first or "; ".join(primary_names)
-        return primary, secondary
-    values = [
-        part
-        for v in reader.values("actors")
-        for part in (actors.split_roles(v) if _ROLE_MARK.search(v) else [v])
-    ]
-    marked = [v for v in values if re.match(r"(?i)\s*(?:primary|main)(?: actors?)?\s*:", v)]
-    if marked:
-        rest = [v for v in values if v not in marked]
-        return "; ".join(actors.split_names(marked)), secondary or actors.split_names(rest)
-    listed = actors.split_names(values)
-    if listed:
-        return listed[0], secondary or listed[1:]
-    return None, secondary
-
-
-_NUMBERED = re.compile(r"^\d+\.\s")
-
-
-def _scenarios(reader: _Reader, nominal: str | None) -> tuple[list[Step], list[Extension]]:
-    """Scenario tables (`Scenario 5.1` with Step#/Description rows): the nominal one is the
-    main flow, every other one is an extension with its description as condition."""
-    blocks = [f for f in reader.by_key.get(SCENARIO, []) if f.lines]
-    if not blocks:
-        return [], []
-    described = []
-    for block in blocks:
-        title = next(
-            (
-                clean_inline(ln.text)
-                for ln in block.lines
-                if ln.text.strip() and not _NUMBERED.match(ln.text)
-            ),
-            block.label,
-        )
-        described.append((block, title))
-    main_index = 0
-    if nominal:
-        for i, (_, title) in enumerate(described):
-            if clean_inline(title).lower() == nominal.lower():
-                main_index = i
-                break
-    main_block = described[main_index][0]
-    main_steps, _ = flows.main_flow([ln for ln in main_block.lines if _NUMBERED.match(ln.text)])
-    exts: list[Extension] = []
-    for i, (block, title) in enumerate(described):
-        if i == main_index:
-            continue
-        steps, _ = flows.main_flow([ln for ln in block.lines if _NUMBERED.match(ln.text)])
-        exts.append(flows.build_extension(block.label.split()[-1], None, title, steps, [],
-                                          None, "", block.no))
-    return main_steps, exts
-
-
-class FlowFound(StrEnum):
-    NAMED = "a heading or label names it"
-    LINKED = "the main-flow field names the section that holds it"
-    SHAPE = "no heading names one: the longest run of numbered steps, by its shape"
-
-
-def main_flow_fields(fields: list[Field]) -> tuple[list[Field], FlowFound]:
-    """The sections the main flow is read from, and the rule of reading that chose them."""
-    named = [f for f in fields if f.key == "main_flow"]
-    if named:
-        followed = _followed(named, fields)
-        return followed, FlowFound.NAMED if followed is named else FlowFound.LINKED
-    return _unnamed_flow(fields), FlowFound.SHAPE
-
-
-def _followed(named: list[Field], fields: list[Field]) -> list[Field]:
-    """A main-flow field that only names the section holding the steps ("Main flow: [PR:
-    Register a customer](#pr-register)") stands for that section."""
-    titles = {_title_words(f.label): f for f in fields if f.label and f not in named}
-    targets = []
-    for f in named:
-        values = [clean_inline(ln.text) for ln in f.lines if not ln.blank]
-        found = [titles.get(_title_words(v)) for v in values]
-        if not values or None in found:
-            return named
-        targets += [t for t in found if t is not None]
-    return targets
-
-
-def _title_words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def _unnamed_flow(fields: list[Field]) -> list[Field]:
-    """No section is named a main flow: the unnamed section with the longest run of numbered
-    steps is one, whatever its heading says ("Procedure", "Ablauf", a team's own word)."""
-    best: list[Field] = []
-    most = 1
-    for f in fields:
-        if f.key is not None:
-            continue
-        numbered = sum(read_item(ln).kind in _STEP_LABELS for ln in f.lines if not ln.blank)
-        if numbered > most:
-            best, most = [f], numbered
-    return best
-
-
-_STEP_LABELS = frozenset({Label.NUMBER, Label.STEP})
-
-
-def _interpret(fields: list[Field]) -> UseCase:
-    reader = _Reader(fields)
-    primary, secondary = _actors(reader)
-    nominal = reader.text("main_flow")
-    main_steps, scenario_exts = _scenarios(reader, nominal)
-    refs: list[tuple[str, int | None]] = []
-    exts: list[Extension] = []
-    if not main_steps:
-        lines: list[Line] = []
-        chosen, how = main_flow_fields(fields)
-        for f in chosen:
-            lines.extend(f.lines)
-            lines.append(Line("", None))
-        lines, others = flows.split_at_restart(lines) if how is FlowFound.SHAPE else (lines, [])
-        lines, trailing = flows.split_off_extensions(lines)
-        trailing += others
-        main_steps, refs = flows.main_flow(lines)
-        exts.extend(flows.extensions(trailing, None))
-    for f in reader.by_key.get("extensions", []):
-        if scenario_exts and re.search(r"(?i)variant", f.label):
-            continue
-        exts.extend(flows.extensions(f.lines, extension_hint(f.label)))
-    exts.extend(scenario_exts)
-    exts = flows.anchored_by_mention(exts, main_steps)
-    refs += flows.step_references(exts)
-
-    declared = [primary] if primary else []
-    declared = [n for name in declared for n in name.split("; ")] + secondary
-    stakeholders = actors.split_names(reader.values("stakeholders"))
-    scope = reader.text("scope")
-    subjects = []
-    for step in [*main_steps, *[s for e in exts for s in e.steps]]:
-        subject = actors.subject_of(step.text)
-        if subject:
-            subjects.append((subject, step.line))
-    for ext in exts:
-        subject = actors.subject_of(ext.condition)
-        if subject:
-            subjects.append((subject, ext.line))
-    all_text = (
-        " ".join(s.text for s in main_steps)
-        + " "
-        + " ".join(e.condition + " " + " ".join(s.text for s in e.steps) for e in exts)
-    )
-    cast = actors.Cast(
-        declared=tuple(tuple(actors.words(n)) for n in declared if actors.words(n)),
-        stakeholder_text=" ".join(" ".join(actors.words(s)) for s in stakeholders),
-        scope=tuple(actors.words(scope)) if scope and len(scope.split()) <= 4 else (),
-        has_primary=primary is not None,
-        product_names_in_text=actors.is_product_name(all_text),
-    )
-    acting = actors.undeclared(subjects, cast)
-    main_steps = [
-        s.model_copy(update={"actor": _actor_of(s, declared, primary, cast.scope)})
-        for s in main_steps
-    ]
-    sections: dict[str, int | None] = {}
-    for f in fields:
-        if f.key and f.key not in sections:
-            sections[f.key] = f.no if f.no is not None else _first_line(f)
-    title = _title(reader, fields)
-    return UseCase(
-        title=title,
-        primary_actor=primary,
-        secondary_actors=tuple(secondary),
-        stakeholders=tuple(stakeholders),
-        goal=reader.text("goal"),
-        scope=scope,
-        level=reader.text("level"),
-        preconditions=tuple(reader.values("preconditions")),
-        trigger=reader.text("trigger"),
-        main_flow=tuple(main_steps),
-        extensions=tuple(exts),
-        postconditions=tuple(reader.values("success_guarantee")),
-        minimal_guarantees=tuple(reader.values("minimal_guarantee")),
-        sections=sections,
-        step_references=tuple(refs),
-        undeclared_actors=tuple(acting),
-        unknown_headings=tuple(
-            f.label for f in fields[1:] if f.key is None and f.label and f.label != title
-        ),
-    )
-
-
-def _actor_of(
-    step: Step, declared: list[str], primary: str | None, scope: tuple[str, ...]
-) -> str | None:
-    subject = actors.subject_of(step.text)
-    if subject is None:
-        return None
-    for name in declared:
-        if tuple(actors.words(name)) == subject.words:
-            return name
-    if actors.is_system(subject.words, scope) or actors.is_product_name(subject.text):
-        return subject.text
-    for name in declared:
-        if actors.same_party(subject.words, tuple(actors.words(name))):
-            return name
-    if primary and actors.is_generic_role(subject.words):
-        return primary.split("; ")[0]
-    return subject.text
