@@ -134,6 +134,14 @@ class _Segmenter:
             self.open("extensions", label, level, no)
         self.add(Line(clean_inline(label), no, flow_title=True))
 
+    def label(self, key: str | None, label: str, no: int | None) -> None:
+        """A label on a line of its own; "Alternative scenario – wrong file:" names one
+        flow, whose steps follow."""
+        if key == "extensions" and names_one_flow(label):
+            self.flow_title(label, _PSEUDO, no)
+        else:
+            self.open(key, label, _PSEUDO, no)
+
     def field_line(self, key: str, label: str, value: str, line: Line) -> None:
         self.table_field = None
         self.open(key, label, _PSEUDO, line.no)
@@ -322,7 +330,7 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
         if key is None and seg.current.key in FLOW_KEYS:
             seg.add(Line(clean_inline(label), line.no, flow_title=True))
             return True
-        seg.open(key, label, _PSEUDO, line.no)
+        seg.label(key, label, line.no)
         return True
     if bold_key and bold_key.group(2):
         label, value = bold_key.group(1), bold_key.group(2)
@@ -351,6 +359,6 @@ def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
         ):
             key = seg.key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
             if key is not None and key != "title":
-                seg.open(key, plain.rstrip(":"), _PSEUDO, line.no)
+                seg.label(key, plain.rstrip(":"), line.no)
                 return True
     return False
