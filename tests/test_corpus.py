@@ -16,7 +16,7 @@ THRESHOLDS = {
     "has_exception_flows": 0.95,
     "secondary_actors_f1": 0.90,
     "dangling_refs_f1": 0.95,
-    "undeclared_actors_f1": 0.75,
+    "undeclared_actors_f1": 0.80,
 }
 
 
