@@ -166,3 +166,15 @@ def test_house_flow_labels_anchor_on_the_step_that_names_them_and_count_once():
     assert [(e.ref, e.step, e.kind.value, len(e.steps)) for e in exts] == [
         ("EX01", "2", "exception", 2)
     ]
+
+
+def test_extensions_written_after_step_labelled_items_under_a_plain_title_are_split_off():
+    body = (
+        "Use case: Register for a course\nActor: Student\n\nSteps\n"
+        "  Step 1: Student opens the catalogue.\n  Step 2: System lists the courses.\n"
+        "  Step 3: Student picks a course.\n\nWhat can go wrong\n"
+        "  Step 3a: The course is full. System offers the waiting list. End.\n"
+    )
+    uc = parse(body).use_case
+    assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
+    assert [e.ref for e in uc.extensions] == ["3a"]

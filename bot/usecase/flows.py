@@ -98,15 +98,19 @@ def split_off_extensions(lines: list[Line]) -> tuple[list[Line], list[Line]]:
     """Extensions written straight after the steps, with no heading of their own
     (`3a. The index is invalid.` under the main flow), and the steps before them."""
     items = [read_item(ln) for ln in lines]
-    numbered = [it.indent for it in items if it.kind is Label.NUMBER]
+    numbered = [it.indent for it in items if it.kind in (Label.NUMBER, Label.STEP)]
     if not numbered:
         return lines, []
     base = min(numbered)
     for i, item in enumerate(items):
         if item.kind is Label.COCKBURN and item.indent <= base + 1 and any(
-            it.kind is Label.NUMBER for it in items[:i]
+            it.kind in (Label.NUMBER, Label.STEP) for it in items[:i]
         ):
-            return lines[:i], lines[i:]
+            cut = i
+            if i >= 2 and items[i - 1].kind is Label.NONE and not items[i - 1].bullet \
+                    and lines[i - 2].blank and not lines[i - 1].blank:
+                cut = i - 1  # "What can go wrong" over the extensions only titles them
+            return lines[:cut], lines[i:]
     return lines, []
 
 
