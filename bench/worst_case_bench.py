@@ -14,6 +14,34 @@ import time
 from bot.lint.engine import lint_text
 from bot.usecase.parse import Markup
 
+
+def _name(i: int) -> str:
+    """A made-up word per number; letters only, as a number would not read as a person."""
+    out = ""
+    while True:
+        i, r = divmod(i, 60)
+        out += "bcdfghjklmnprstvwxyz"[r % 20] + "eio"[r // 20]
+        if i == 0:
+            return out.capitalize()
+
+
+def cast(size: int) -> str:
+    """About `size` characters: a quarter an `Actors:` line, a quarter a bulleted list of
+    supporting actors, half steps whose subjects are declared or undeclared roles."""
+    n = size // 4 // len(", Bexoka Officer")
+    inline = ", ".join(f"{_name(i)} Officer" for i in range(n))
+    listed = "".join(f"- {_name(i)} Auditor\n" for i in range(n))
+    steps, length = [], 0
+    while length < size // 2:
+        i = len(steps)
+        role = ("Officer", "Auditor", "Inspector")[i % 3]
+        steps.append(f"{i + 1}. {_name(i * 7919 % n)} {role} asks {_name(i % n)} Officer to "
+                     f"check item {i}.\n")
+        length += len(steps[-1])
+    return (f"# Audit\nActors: {inline}\n\n## Supporting actors\n{listed}\n"
+            f"## Main success scenario\n{''.join(steps)}")
+
+
 random.seed(1)
 CASES = {
     "random text": "".join(random.choice(string.printable) for _ in range(65536)),
@@ -39,6 +67,11 @@ CASES = {
     "many extensions": "## Extensions\n"
     + "".join(f"{i}a. Card invalid {i}:\n  {i}a1. System rejects.\n" for i in range(2000)),
     "deep list": "".join("  " * i + "* x\n" for i in range(2000)),
+    # Time should double from one to the next: a subject compared with every declared name
+    # made it quadruple.
+    "actors 16 KB": cast(16 * 1024),
+    "actors 32 KB": cast(32 * 1024),
+    "actors 64 KB": cast(64 * 1024),
 }
 
 
