@@ -178,3 +178,14 @@ def test_extensions_written_after_step_labelled_items_under_a_plain_title_are_sp
     uc = parse(body).use_case
     assert [s.id for s in uc.main_flow] == ["1", "2", "3"]
     assert [e.ref for e in uc.extensions] == ["3a"]
+
+
+def test_a_wiki_table_cell_holding_a_link_is_one_cell():
+    body = (
+        "|| Field || Value ||\n| *Primary actor* | Clerk |\n"
+        "| *Main flow* | [PR: Register|#pr-register] |\n\nh2. {anchor:pr-register}PR: Register\n"
+        "# Clerk enters the data.\n# System saves it.\n# System confirms.\n"
+    )
+    uc = parse(body).use_case
+    assert uc.primary_actor == "Clerk"
+    assert len(uc.main_flow) == 3

@@ -84,8 +84,7 @@ def read(text: str) -> list[Block]:
             out.append(Heading(int(heading.group(1)), inline(heading.group(2)), no))
         elif body.startswith("||") or (body.startswith("|") and body.endswith("|")):
             close("rows")
-            cells = body.replace("||", "|").strip("|").split("|")
-            rows.append(Row(tuple((inline(c),) for c in cells), no))
+            rows.append(Row(tuple((inline(c),) for c in _cells(body)), no))
         elif _RULE.match(body):
             close()
             out.append(Rule(no))
@@ -102,6 +101,23 @@ def read(text: str) -> list[Block]:
             paragraph.append(Text(inline(body), no, indent))
     close()
     return out
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of `||a||b||` or `|a|[text|url]|`: a pipe inside a link divides nothing."""
+    cells: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in row.replace("||", "|").strip().strip("|"):
+        if ch == "|" and depth == 0:
+            cells.append("".join(current))
+            current = []
+            continue
+        depth += (ch == "[") - (ch == "]") if ch in "[]" else 0
+        depth = max(depth, 0)
+        current.append(ch)
+    cells.append("".join(current))
+    return cells
 
 
 def _nest(entries: list[_Entry], depth: int, pos: list[int]) -> ListBlock:
