@@ -26,8 +26,6 @@ class Field:
     lines: list[Line] = field(default_factory=list)
 
 
-_ATX = re.compile(r"^(#{1,6})(?!#)\s*(.*?)\s*#*\s*$")
-_SETEXT = re.compile(r"^(=+|-+)\s*$")
 _BOLD_ONLY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
 _ITALIC_LABEL = re.compile(r"^_([^_\s][^_]{0,40}?)\s*:\s*_\s*$|^_([^_\s][^_]{0,40}?)_\s*:\s*$")
 _BOLD_KEY = re.compile(r"^(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*(.*)$")
@@ -262,41 +260,15 @@ def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
     front, lines = _front_matter(lines, extra)
     seg = _Segmenter(extra)
     seg.fields.extend(front)
-    in_fence = False
-    for i, line in enumerate(lines):
-        text = line.text
-        if text.startswith(("```", "~~~")):
-            in_fence = not in_fence
-            seg.add(Line("", line.no))
-            continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else None
+    for line in lines:
         if line.blank:
             seg.blank(line)
-            continue
-        if not in_fence and not line.verbatim and line.indent < 4:
-            atx = _ATX.match(text)
-            if atx and atx.group(2):
-                seg.heading(atx.group(2), len(atx.group(1)), line.no)
-                continue
-            if (
-                nxt is not None
-                and _SETEXT.match(nxt.text)
-                and nxt.indent < 4
-                and not text.startswith(("*", "-", "|", ">"))
-                and (nxt.text[0] == "=" or len(nxt.text) >= 3)
-            ):
-                seg.heading(text, 1 if nxt.text[0] == "=" else 2, line.no)
-                continue
-            if _SETEXT.match(text) and seg.current.no is not None and seg.current.lines == []:
-                continue
-        if _SETEXT.match(text) and i > 0 and not lines[i - 1].blank and line.indent < 4:
-            continue
-        if _is_table_row(line) and seg.table_row(line):
-            continue
-        seg.table_field = None
-        if _pseudo_heading(seg, line):
-            continue
-        seg.add(line)
+        elif line.heading:
+            seg.heading(line.text, line.heading, line.no)
+        elif not (_is_table_row(line) and seg.table_row(line)):
+            seg.table_field = None
+            if not _pseudo_heading(seg, line):
+                seg.add(line)
     return seg.fields
 
 

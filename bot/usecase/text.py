@@ -1,7 +1,7 @@
 """Lines of a use case in one common shape, and the inline clean-up every markup shares.
 
-Every markup (Markdown, Jira wiki, ADF) is first turned into Markdown-like `Line`s that
-remember where they came from, so the section and flow readers need to know one grammar.
+Every markup's block tree is laid out as `Line`s (see `read.blocks.to_lines`) that remember
+where they came from, so the section and flow readers need to know one form.
 """
 
 from __future__ import annotations
@@ -18,24 +18,14 @@ class Line:
     no: int | None
     # Leading spaces; a tab counts as four.
     indent: int = 0
-    # Literal text (code): never a heading, whatever it starts with.
-    verbatim: bool = False
     # The title of one flow inside a flows section ("Alternative flow 2: Pay later").
     flow_title: bool = False
+    # 1–6 for a heading of that level (its text without markup), 0 for any other line.
+    heading: int = 0
 
     @property
     def blank(self) -> bool:
         return not self.text.strip()
-
-
-def split_source(text: str) -> list[Line]:
-    """Physical lines of a text, CRLF and lone CR tolerated, numbered from 1."""
-    out = []
-    for no, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
-        expanded = raw.replace("\t", "    ").replace("\u00a0", " ")
-        stripped = expanded.lstrip(" ")
-        out.append(Line(stripped.rstrip(), no, len(expanded) - len(stripped)))
-    return out
 
 
 # Bounded and without nested brackets, so a run of `[` cannot make a search quadratic.

@@ -3,7 +3,7 @@ of sections and flows.
 
 Readers of a markup (Markdown, HTML, Jira wiki, ADF) build these blocks; structure such as
 list nesting, table cells, quotes and code is decided there, once, by a real parser. The
-layout then writes each block as lines in one canonical form (`# ` headings, `1. ` and
+layout then writes each block as lines in one canonical form (headings marked as such, `1. ` and
 `- ` items indented by depth, `| a | b |` rows whose cells join their lines with a line
 break), remembering the source line of each.
 """
@@ -74,7 +74,7 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """Literal text (fenced or indented code): read as plain lines, never as markup."""
+    """Literal text (fenced or indented code): its lines are read as plain text lines."""
 
     lines: tuple[Text, ...]
 
@@ -115,7 +115,7 @@ def to_lines(blocks: Sequence[Block]) -> list[Line]:
 def _lay(blocks: Sequence[Block], out: list[Line], depth: int) -> None:
     for block in blocks:
         if isinstance(block, Heading):
-            out.append(Line("#" * block.level + " " + block.text, block.line))
+            out.append(Line(block.text, block.line, heading=block.level))
         elif isinstance(block, Paragraph):
             out.extend(Line(t.text, t.line, t.indent) for t in block.lines)
         elif isinstance(block, ListBlock):
@@ -128,7 +128,7 @@ def _lay(blocks: Sequence[Block], out: list[Line], depth: int) -> None:
         elif isinstance(block, Quote):
             _lay(block.blocks, out, depth)
         elif isinstance(block, Code):
-            out.extend(Line(t.text, t.line, t.indent, verbatim=True) for t in block.lines)
+            out.extend(Line(t.text, t.line, t.indent) for t in block.lines)
         elif isinstance(block, FrontMatter):
             out.append(Line("---", None))
             out.extend(Line(t.text, t.line, t.indent) for t in block.lines)
