@@ -189,3 +189,9 @@ def test_a_wiki_table_cell_holding_a_link_is_one_cell():
     uc = parse(body).use_case
     assert uc.primary_actor == "Clerk"
     assert len(uc.main_flow) == 3
+
+
+def test_two_bold_labels_on_one_line_are_two_fields():
+    body = "**Primary actor:** Clerk **Secondary actors:** Archive\n\n## Main flow\n1. Clerk files."
+    uc = parse(body).use_case
+    assert (uc.primary_actor, uc.secondary_actors) == ("Clerk", ("Archive",))

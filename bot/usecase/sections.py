@@ -260,7 +260,7 @@ def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
     front, lines = _front_matter(lines, extra)
     seg = _Segmenter(extra)
     seg.fields.extend(front)
-    for line in lines:
+    for line in (piece for whole in lines for piece in _labels_apart(whole, seg)):
         if line.blank:
             seg.blank(line)
         elif line.heading:
@@ -270,6 +270,21 @@ def segment(lines: list[Line], extra: Extra = ()) -> list[Field]:
             if not _pseudo_heading(seg, line):
                 seg.add(line)
     return seg.fields
+
+
+_LATER_LABEL = re.compile(r"\s\*\*([^*]{1,40}?):?\*\*:?(?=\s)")
+
+
+def _labels_apart(line: Line, seg: _Segmenter) -> list[Line]:
+    """`**Actor:** Clerk **Goal:** File a claim` on one line is two fields."""
+    if not line.text.startswith("**") or line.text.count("**") < 4:
+        return [line]
+    cuts = [m.start() for m in _LATER_LABEL.finditer(line.text)
+            if seg.key(m.group(1), prefix_ok=False) is not None]
+    if not cuts:
+        return [line]
+    bounds = zip([0, *cuts], [*cuts, len(line.text)], strict=True)
+    return [Line(line.text[a:b].strip(), line.no, line.indent) for a, b in bounds]
 
 
 def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
