@@ -288,64 +288,100 @@ def _labels_apart(line: Line, seg: _Segmenter) -> list[Line]:
 
 
 def _pseudo_heading(seg: _Segmenter, line: Line) -> bool:
-    """Bold labels, `Key: value` lines and label-only lines that name a known section."""
+    """Bold labels, `Key: value` lines and label-only lines that name a known section:
+    each layout has its reader, and the first that recognises the line takes it."""
     text = line.text
     if text[:1] not in "*_" and ":" not in text and text.count(" ") >= 8:
         return False  # a sentence: no label of any kind
-    bold_key = _BOLD_KEY.match(text)
-    if bold_key and seg.current.key in FLOW_KEYS and names_one_flow(bold_key.group(1)):
-        title = bold_key.group(1).rstrip(":")
-        rest = bold_key.group(2).lstrip(":").strip()
-        seg.flow_title(f"{title}: {rest}" if rest else title, _PSEUDO, line.no)
+    readers = (_bold_flow_title, _italic_aside, _bold_label, _bold_key_value)
+    if any(read(seg, line) for read in readers):
         return True
-    aside = _ITALIC_LABEL.match(text)
-    if aside:  # "_Notes:_" closes the flow above it
-        seg.table_field = None
-        seg.open(seg.key(aside.group(1)), aside.group(1), _PSEUDO, line.no)
-        return True
-    bold = _BOLD_ONLY.match(text)
-    if bold and not _STEP_LIKE.match(clean_inline(bold.group(1))):
-        label = bold.group(1).rstrip(":")
-        key = seg.key(label)
-        if key is None and ":" in label:
-            head, _, value = label.partition(":")
-            key = seg.key(head, prefix_ok=False)
-            if key is not None:
-                seg.field_line(key, head, value, line)
-                return True
-        seg.table_field = None
-        if key is None and seg.current.key in FLOW_KEYS:
-            seg.add(Line(clean_inline(label), line.no, flow_title=True))
+    return line.indent < 4 and (_key_value(seg, line) or _plain_label(seg, line))
+
+
+def _bold_flow_title(seg: _Segmenter, line: Line) -> bool:
+    """`**Alternative flow A1:** pay later` inside a flows section titles one flow."""
+    m = _BOLD_KEY.match(line.text)
+    if not (m and seg.current.key in FLOW_KEYS and names_one_flow(m.group(1))):
+        return False
+    title, rest = m.group(1).rstrip(":"), m.group(2).lstrip(":").strip()
+    seg.flow_title(f"{title}: {rest}" if rest else title, _PSEUDO, line.no)
+    return True
+
+
+def _italic_aside(seg: _Segmenter, line: Line) -> bool:
+    """`_Notes:_` opens a section of its own and so closes the flow above it."""
+    m = _ITALIC_LABEL.match(line.text)
+    if not m:
+        return False
+    seg.table_field = None
+    seg.open(seg.key(m.group(1)), m.group(1), _PSEUDO, line.no)
+    return True
+
+
+def _bold_label(seg: _Segmenter, line: Line) -> bool:
+    """`**Main success scenario**` alone on its line (a colon inside may carry a value)."""
+    m = _BOLD_ONLY.match(line.text)
+    if not m or _STEP_LIKE.match(clean_inline(m.group(1))):
+        return False
+    label = m.group(1).rstrip(":")
+    key = seg.key(label)
+    if key is None and ":" in label:
+        head, _, value = label.partition(":")
+        head_key = seg.key(head, prefix_ok=False)
+        if head_key is not None:
+            seg.field_line(head_key, head, value, line)
             return True
+    seg.table_field = None
+    if key is None and seg.current.key in FLOW_KEYS:
+        seg.add(Line(clean_inline(label), line.no, flow_title=True))
+    else:
         seg.label(key, label, line.no)
-        return True
-    if bold_key and bold_key.group(2):
-        label, value = bold_key.group(1), bold_key.group(2)
-        value = value.lstrip(":").strip() if not label.endswith(":") else value
-        key = seg.key(label.rstrip(":"), prefix_ok=False)
-        if key is not None:
-            seg.field_line(key, label.rstrip(":"), value, line)
-            return True
-    if line.indent < 4:
-        kv = _KEY_VALUE.match(clean_inline(text)) or _KEY_DASH_VALUE.match(clean_inline(text))
-        if kv:
-            dashed = kv.re is _KEY_DASH_VALUE
-            label = kv.group(1) or kv.group(3)
-            key = seg.key(label, prefix_ok=False, fuzzy=False)
-            if dashed and key in FLOW_KEYS:
-                key = None  # "Main success scenario – high level" is a heading, not a value
-            if key is not None and len(label.split()) <= 6:
-                seg.field_line(key, label, kv.group(2) or "", line)
-                return True
-        plain = clean_inline(text)
-        if (
-            len(plain.split()) <= 8
-            and not plain.endswith((".", ",", ";"))
-            and not _STEP_LIKE.match(plain)
-            and not text.startswith(("*", "-", "+", ">"))
-        ):
-            key = seg.key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
-            if key is not None and key != "title":
-                seg.label(key, plain.rstrip(":"), line.no)
-                return True
-    return False
+    return True
+
+
+def _bold_key_value(seg: _Segmenter, line: Line) -> bool:
+    """`**Primary actor:** Clerk`."""
+    m = _BOLD_KEY.match(line.text)
+    if not (m and m.group(2)):
+        return False
+    label, value = m.group(1), m.group(2)
+    value = value.lstrip(":").strip() if not label.endswith(":") else value
+    key = seg.key(label.rstrip(":"), prefix_ok=False)
+    if key is None:
+        return False
+    seg.field_line(key, label.rstrip(":"), value, line)
+    return True
+
+
+def _key_value(seg: _Segmenter, line: Line) -> bool:
+    """`Primary actor: Clerk` or `Primary actor – Clerk`."""
+    plain = clean_inline(line.text)
+    kv = _KEY_VALUE.match(plain) or _KEY_DASH_VALUE.match(plain)
+    if not kv:
+        return False
+    label = kv.group(1) or kv.group(3)
+    key = seg.key(label, prefix_ok=False, fuzzy=False)
+    if kv.re is _KEY_DASH_VALUE and key in FLOW_KEYS:
+        return False  # "Main success scenario – high level" is a heading, not a value
+    if key is None or len(label.split()) > 6:
+        return False
+    seg.field_line(key, label, kv.group(2) or "", line)
+    return True
+
+
+def _plain_label(seg: _Segmenter, line: Line) -> bool:
+    """A short line that is only a section's name ("Extensions", "Scenariusz główny:")."""
+    plain = clean_inline(line.text)
+    if (
+        len(plain.split()) > 8
+        or plain.endswith((".", ",", ";"))
+        or _STEP_LIKE.match(plain)
+        or line.text.startswith(("*", "-", "+", ">"))
+    ):
+        return False
+    key = seg.key(plain.rstrip(":"), prefix_ok=True, fuzzy=False)
+    if key is None or key == "title":
+        return False
+    seg.label(key, plain.rstrip(":"), line.no)
+    return True
