@@ -243,104 +243,117 @@ def _anchor_from_text(text: str) -> str | None:
 
 
 def extensions(lines: list[Line], hint: str | None) -> list[Extension]:
+    """Every flow of an extensions section, each with its condition, steps and ending."""
     lines = usable(lines)
     body = [ln for ln in lines if not ln.blank]
     if not body or all(is_empty_text(clean_inline(ln.text)) for ln in body):
         return []
     items = [read_item(ln, bare_numbers=True) for ln in lines]
-    headed = any(ln.flow_title for ln in lines)
-    labelled = [it for it in items if it.kind in (Label.COCKBURN, Label.RUP)]
-    numbered = [it for it in items if it.kind is Label.NUMBER]
-    listed = [it for it in items if it.bullet and it.kind is Label.NONE and it.text]
-    base_number = min((it.indent for it in numbered), default=0)
-    base_bullet = min((it.indent for it in listed), default=0)
-    number_labels = [it.label for it in numbered if it.indent <= base_number + 1]
-    counters = number_labels == [str(n) for n in range(1, len(number_labels) + 1)]
-    # "1 Input is negative" followed by "1a. System asks again": the number is the flow.
-    parents: set[int] = set()
-    labelled_kinds = (Label.COCKBURN, Label.RUP, Label.NUMBER)
-    for i, item in enumerate(items):
-        if item.kind is Label.NUMBER:
-            following = next((it for it in items[i + 1 :] if it.kind in labelled_kinds), None)
-            if following is not None and following.anchor == item.label:
-                parents.add(i)
-
+    shape = _shape_of(items)
     drafts: list[_Draft] = []
     current: _Draft | None = None
     blank_before = False
     for index, item in enumerate(items):
-        line = item.line
-        if line.blank:
+        if item.line.blank:
             blank_before = True
             continue
-        text = item.text
-        new: _Draft | None = None
-        if line.flow_title:
-            title = clean_inline(line.text)
-            label = re.match(
-                r"^(?:(?:alternat\w*|exception\w*|error|basic|sub)\s+(?:flow|course|path)s?\s*)?"
-                r"(\d+(?:\.\d+)*|[A-Z]{1,3}\d+(?:\.\d+)*)\b",
-                title,
-                re.IGNORECASE,
-            )
-            new = _Draft(
-                label.group(1) if label else "",
-                _anchor_from_text(title),
-                title,
-                line.no,
-                label.group(1) if label else "",
-                line.indent,
-                from_heading=True,
-            )
-        elif item.kind is Label.COCKBURN and not (
-            current is not None and current.label.isdigit() and item.anchor == current.label
-        ):
-            new = _Draft(item.label, item.anchor, text, line.no, item.label, item.indent)
-        elif item.kind is Label.STEP and not headed and (current is None or current.ended
-                                                          or item.indent <= current.indent):
-            # "Step 3: the refund fails" under Exceptions hangs on step 3.
-            new = _Draft(item.label, item.label, text, line.no, item.label, item.indent)
-        elif item.kind is Label.RUP:
-            new = _Draft(
-                item.label, _anchor_from_text(text), text, line.no, item.label, item.indent
-            )
-        elif (
-            item.kind is Label.NUMBER
-            and not headed
-            and (not labelled or index in parents)
-            and item.indent <= base_number + 1
-        ):
-            anchor = _anchor_from_text(text) or (
-                None if counters and index not in parents else item.label
-            )
-            new = _Draft(item.label, anchor, text, line.no, item.label, item.indent)
-        elif (
-            item.kind is Label.NONE
-            and item.bullet
-            and not headed
-            and not labelled
-            and not numbered
-            and item.indent <= base_bullet + 1
-        ):
-            new = _Draft("", _anchor_from_text(text), text, line.no, "", item.indent)
-        elif current is None or (current.ended and blank_before and item.indent <= current.indent):
-            if current is not None and current.ended:
-                current = None
+        new = _titled(item.line) if item.line.flow_title else _labelled(item, index, shape,
+                                                                          current)
+        if new is None and (current is None or (
+                current.ended and blank_before and item.indent <= current.indent)):
+            if current is not None:
+                current = None  # prose after a flow that ended is no flow of its own
                 blank_before = False
                 continue
-            new = _Draft("", _anchor_from_text(text), text, line.no, "", item.indent)
+            new = _Draft("", _anchor_from_text(item.text), item.text, item.line.no, "",
+                         item.indent)
         blank_before = False
         if new is not None:
-            if classify.POINTER.search(new.condition):
-                current = None
-                continue
-            drafts.append(new)
-            current = new
-            continue
-        if current is None:
-            continue
-        _attach(current, item)
+            current = None if classify.POINTER.search(new.condition) else new
+            if current is not None:
+                drafts.append(current)
+        elif current is not None:
+            _attach(current, item)
     return [_finish(d, i, hint) for i, d in enumerate(drafts, 1) if d.condition or d.steps]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How a section writes its flows, which decides what starts a new one."""
+
+    headed: bool  # flows have titles of their own
+    labelled: bool  # Cockburn or RUP labels are used
+    numbered: bool
+    base_number: int
+    base_bullet: int
+    # Numbered items count 1, 2, 3 … rather than naming the steps they hang on.
+    counters: bool
+    # "1 Input is negative" followed by "1a. System asks again": the number is the flow.
+    parents: frozenset[int]
+
+
+def _shape_of(items: list[Item]) -> _Shape:
+    numbered = [it for it in items if it.kind is Label.NUMBER]
+    listed = [it for it in items if it.bullet and it.kind is Label.NONE and it.text]
+    base_number = min((it.indent for it in numbered), default=0)
+    number_labels = [it.label for it in numbered if it.indent <= base_number + 1]
+    parents = set()
+    for i, item in enumerate(items):
+        if item.kind is Label.NUMBER:
+            following = next((it for it in items[i + 1 :] if it.kind in _LABELLED), None)
+            if following is not None and following.anchor == item.label:
+                parents.add(i)
+    return _Shape(
+        headed=any(it.line.flow_title for it in items),
+        labelled=any(it.kind in (Label.COCKBURN, Label.RUP) for it in items),
+        numbered=bool(numbered),
+        base_number=base_number,
+        base_bullet=min((it.indent for it in listed), default=0),
+        counters=number_labels == [str(n) for n in range(1, len(number_labels) + 1)],
+        parents=frozenset(parents),
+    )
+
+
+_LABELLED = (Label.COCKBURN, Label.RUP, Label.NUMBER)
+_TITLE_LABEL = re.compile(
+    r"^(?:(?:alternat\w*|exception\w*|error|basic|sub)\s+(?:flow|course|path)s?\s*)?"
+    r"(\d+(?:\.\d+)*|[A-Z]{1,3}\d+(?:\.\d+)*)\b",
+    re.IGNORECASE,
+)
+
+
+def _titled(line: Line) -> _Draft:
+    """A flow under a title of its own ("Alternative flow 2 (step 3): Pay later")."""
+    title = clean_inline(line.text)
+    m = _TITLE_LABEL.match(title)
+    label = m.group(1) if m else ""
+    return _Draft(label, _anchor_from_text(title), title, line.no, label, line.indent,
+                  from_heading=True)
+
+
+def _labelled(item: Item, index: int, shape: _Shape, current: _Draft | None) -> _Draft | None:
+    """The flow an item starts by its label, or None when it continues the current one."""
+    text, no, indent = item.text, item.line.no, item.indent
+    if item.kind is Label.COCKBURN:
+        if current is not None and current.label.isdigit() and item.anchor == current.label:
+            return None  # "1 Input is negative" then "1a. ...": the handling of flow 1
+        return _Draft(item.label, item.anchor, text, no, item.label, indent)
+    if item.kind is Label.STEP and not shape.headed and (
+            current is None or current.ended or indent <= current.indent):
+        # "Step 3: the refund fails" under Exceptions hangs on step 3.
+        return _Draft(item.label, item.label, text, no, item.label, indent)
+    if item.kind is Label.RUP:
+        return _Draft(item.label, _anchor_from_text(text), text, no, item.label, indent)
+    if (item.kind is Label.NUMBER and not shape.headed
+            and (not shape.labelled or index in shape.parents)
+            and indent <= shape.base_number + 1):
+        counted = shape.counters and index not in shape.parents
+        anchor = _anchor_from_text(text) or (None if counted else item.label)
+        return _Draft(item.label, anchor, text, no, item.label, indent)
+    if (item.kind is Label.NONE and item.bullet and not shape.headed and not shape.labelled
+            and not shape.numbered and indent <= shape.base_bullet + 1):
+        return _Draft("", _anchor_from_text(text), text, no, "", indent)
+    return None
 
 
 def _attach(draft: _Draft, item: Item) -> None:
