@@ -7,95 +7,83 @@ from __future__ import annotations
 import re
 
 from bot.usecase.items import EXCEPTION_LABEL
+from bot.usecase.lexicon.languages import ENGLISH, LANGUAGES, Language
+from bot.usecase.lexicon.phrases import alternation
 from bot.usecase.model import Kind, Outcome
 
-_W = r"(?<![\w-])"
+_W = r"(?<![\w-])"  # no word, and no hyphenated word, goes on before
+_END = r"(?![\w-])"
 
-EXCEPTION_WORDS = re.compile(
-    _W + r"(?:invalid|incorrect|wrong|errors?|erroneous|fail\w*|den(?:y|ies|ied)|declin\w*|"
-    r"reject\w*|"
-    r"expired|locked|blocked|banned|unavailable|not available|not found|cannot be found|"
-    r"can ?not|can't|couldn't|unable|missing|insufficient|not enough|too (?:many|much|long|"
-    r"few|large|small)|exceed\w*|limit|out of stock|out of|out of bounds?|times? out|timed? ?out|"
-    r"timeout|no response|does not respond|no acknowledge?ment|offline|unreachable|"
-    r"duplicat\w*|already|mismatch\w*|unauthori[sz]ed|forbidden|corrupt\w*|cancel\w*|"
-    r"abort\w*|interrupt\w*|crash\w*|outage|lost|problem|exception|malformed|illegal|"
-    r"negative|non[- ]?numer\w*|incomplete|unknown|empty|refuse[sd]?|refut\w*|"
-    r"violat\w*|unsuccessful\w*|no internet|below|disconnect\w*|(?:is|are|goes|went) down|"
-    # German, Dutch, Danish, French, Spanish
-    r"ungültig\w*|falsch\w*|fehler\w*|fehlgeschlagen|unerlaubt\w*|abgebrochen|"
-    r"nicht (?:gefunden|vorhanden|verfügbar|erlaubt|möglich|erreichbar|korrekt)|"
-    r"ongeldig\w*|fout\w*|mislukt|niet (?:gevonden|beschikbaar|geldig)|"
-    r"ugyldig\w*|fejl\w*|forkert\w*|negativ\w*|ikke (?:gyldig|fundet|tilgængelig)|"
-    r"invalide|erreur|échec|refusé\w*|introuvable|inválid\w*|fallo|rechazad\w*|"
-    r"no encontrad\w*|incorrect\w*)(?![\w-])",
-    re.IGNORECASE,
-)
-# "is not valid", "does not exist", "has not been paid", "was not specified"
+
+def _all(name: str) -> str:
+    """The phrases every language lists under [classify] `name`, as one group."""
+    return alternation(p for lang in LANGUAGES for p in lang.words("classify", name))
+
+
+def _english(name: str) -> str:
+    return alternation(ENGLISH.words("classify", name))
+
+
+def _in_sequence(*names: str, sep: str) -> str:
+    """Each language's lists `names` one after another ("kein" ... "ist"), never one
+    language's first word with another's second."""
+    return "(?:" + "|".join(
+        sep.join(alternation(lang.words("classify", n)) for n in names)
+        for lang in LANGUAGES
+        if all(lang.words("classify", n) for n in names)
+    ) + ")"
+
+
+def _step_mention(lang: Language) -> str:
+    """"in step", "after the step", "à l'étape", "w kroku": one language's prepositions,
+    an optional article and its step words."""
+    articles = lang.words("classify", "step_articles")
+    article = "|".join(
+        alternation([a]) + ("" if a.endswith(("'", "’")) else r"\s+") for a in articles
+    )
+    return (
+        alternation(lang.words("classify", "step_prepositions")) + r"\s+"
+        + (f"(?:{article})?" if articles else "") + alternation(lang.words("steps", "words"))
+    )
+
+
+_STEP = alternation(w for lang in LANGUAGES for w in lang.words("steps", "words"))
+
+EXCEPTION_WORDS = re.compile(_W + _all("exception") + _END, re.IGNORECASE)
+# "is not valid", "does not exist", "has not been paid", "did not pay"
 _NEGATED_STATE = re.compile(
-    _W + r"(?:is|are|was|were|has|have|had|does|do|did)(?:n't| not| no longer)\s+"
-    r"(?:\w+ly\s+)?(?:been\s+)?(?:exist\w*|have|has|match\w*|contain\w*|valid|present|"
-    r"allowed|permitted|possible|supported|specified|provided|given|entered|selected|"
-    r"received|found|correct|registered|authori[sz]ed|paid|accepted|recogni[sz]ed|"
-    r"available|reachable|responding|respond|confirm\w*|in\b)|"
-    r"\b(?:did|has|have)(?:n't| not)\s+(?:\w+ly\s+)?\w+",
+    _W + _english("negated_aux") + r"(?:n't| not| no longer)\s+(?:\w+ly\s+)?(?:been\s+)?"
+    + _english("negatable_states") + r"(?!\w)"
+    + r"|\b" + _english("negated_any_aux") + r"(?:n't| not)\s+(?:\w+ly\s+)?\w+",
     re.IGNORECASE,
 )
 # "No table is free", "No seat can be found": nothing there to succeed with.
 _NOTHING_THERE = re.compile(
-    r"^\W*no\s+\w+(?:\s+\w+)?\s+(?:is|are|was|were|can|could|exists?|remains?)\b",
+    r"^\W*" + _in_sequence("nothing", "nothing_verbs", sep=r"\s+\w+(?:\s+\w+)?\s+") + r"\b",
     re.IGNORECASE,
 )
-_NEGATION_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+)?$", re.IGNORECASE)
-ALTERNATIVE_WORDS = re.compile(
-    _W + r"(?:chooses?|choose to|selects?|opts?|prefers?|wants? to|wishes to|instead|"
-    r"alternatively|optionally|rather than|decides? to|can choose|may choose|"
-    r"has (?:a|an) (?:saved|existing|stored)|is (?:a|an) (?:returning|registered|premium|new)|"
-    r"pays? (?:\w+ )?(?:by|with|in)|uses? (?:a|an) (?:voucher|coupon|gift card)|"
-    r"successfully|sondern|stattdessen|anderen weg|alternativ\w*|in case of (?:an?|the) \w+ "
-    r"scenario|en lugar de|au lieu de|i stedet)(?![\w-])",
-    re.IGNORECASE,
-)
+_NEGATION_BEFORE = re.compile(_W + _all("negation") + r"\s+(?:\w+\s+)?$", re.IGNORECASE)
+ALTERNATIVE_WORDS = re.compile(_W + _all("alternative") + _END, re.IGNORECASE)
 # An empty result is a legitimate state unless the handling treats it as an error.
-EMPTY_RESULT = re.compile(
-    r"\b(?:list|result|results|search|collection|inbox|cart|queue|selection|catalog(?:ue)?)\s+"
-    r"(?:is|are)\s+empty\b|\bno (?:results|matches|items|records|entries)\b",
-    re.IGNORECASE,
-)
-HANDLING_FAILURE = re.compile(
-    _W + r"(?:error|warning|invalid|rejects?|refuses?|retr(?:y|ies)|roll(?:s|ed)? back|"
-    r"releases? the|alert|fail\w*|terminates?|abort\w*|cannot|not allowed|fehlermeldung|"
-    r"fejl|oplyser at|beder om et nyt|asks? (?:\w+ ){0,3}to (?:alter|re-?enter|correct|fix)|"
-    r"prompts? (?:\w+ )?again|try (?:again )?later|apologi[sz]es|"
-    r"not (?:a function|in the requirements|possible))(?![\w-])",
-    re.IGNORECASE,
-)
-_STRONG_FAIL = re.compile(
-    r"\babort\b|\bABORT\b|use case (?:fails|terminates)|ends? (?:in failure|unsuccessfully)|"
-    r"goal (?:is )?abandoned|anwendungsfall (?:scheitert|bricht ab)",
-    re.IGNORECASE,
-)
+EMPTY_RESULT = re.compile(r"\b" + _all("empty_result") + r"\b", re.IGNORECASE)
+HANDLING_FAILURE = re.compile(_W + _all("handling_failure") + _END, re.IGNORECASE)
+_STRONG_FAIL = re.compile(r"\b" + _all("abort") + r"\b", re.IGNORECASE)
 _ENDS = re.compile(
-    r"use case (?:ends|terminates|stops|is (?:over|finished))|(?:^|\s)ends?\.?$|"
-    r"anwendungsfall endet|ende des szenarios|le cas d'utilisation se termine|"
-    r"el caso de uso termina|use casen? slutter|process(?:en)? (?:ends|stopper)",
-    re.IGNORECASE,
+    r"\b" + _all("ends") + r"|(?:^|\s)" + _all("end_words") + r"\.?$", re.IGNORECASE
 )
 RESUME = re.compile(
-    r"(?:resumes?|continues?|restarts?|returns?|goes back|go back|rejoins?|proceeds?|"
-    r"forsætter|fortsætter|weiter|retour|vuelve|continúa|gaat verder)\b"
-    r"[^.;]{0,40}?\b(?:steps?|schritt|étape|etape|paso|stap|pkt\.?|punkt)\s*(\d+(?:\.\d+)*[a-z]?)",
+    r"\b" + _all("resume") + r"\b[^.;]{0,40}?\b" + _STEP + r"\s*(\d+(?:\.\d+)*[a-z]?)",
     re.IGNORECASE,
 )
 STEP_MENTION = re.compile(
-    r"(?:\b(?:in|at|after|during|from|on|of|tbv|bei|dans|en|im|à)\s+"
-    r"(?:the\s+|el\s+|la\s+|l'|le\s+)?|\(\s*)"
-    r"(?:steps?|schritt|stap|étape|paso|trin)\s+(\d+(?:\.\d+)*)",
+    r"(?:\b(?:" + "|".join(_step_mention(lang) for lang in LANGUAGES)
+    + r")|\(\s*" + _STEP + r")\s+(\d+(?:\.\d+)*)",
     re.IGNORECASE,
 )
+# "All general exceptions apply": a pointer to shared handling, not a flow.
 POINTER = re.compile(
-    r"\b(?:all|general|ubiquitous|standard|common|global)\b.{0,40}\bexceptions?\b.{0,40}"
-    r"\b(?:apply|applies|are handled|handled|see)\b",
+    r"\b" + _in_sequence("pointer_general", "pointer_subject", "pointer_verb", sep=r"\b.{0,40}\b")
+    + r"\b",
     re.IGNORECASE,
 )
 

@@ -1,159 +1,39 @@
 """Section headings in the words teams actually use, mapped to canonical keys.
 
-Matching is case- and punctuation-insensitive; numbering (`2.`, `3.1`) and parenthetical
+The words themselves live in the language files of `bot.usecase.lexicon`. Matching is
+case-, accent- and punctuation-insensitive; numbering (`2.`, `3.1`) and parenthetical
 explanations are ignored; small misspellings ("Main Succece Scenario") still match.
+Beyond the listed terms a label may qualify one ("Postconditions on success",
+"Alternative flow 2: pay later") or name two sections at once ("Preconditions and
+trigger", "Actors / Stakeholders"), which reads as the first.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from functools import lru_cache
 
-IGNORED = "ignored"
+from bot.usecase.lexicon.fold import fold, normalize
+from bot.usecase.lexicon.headings import (
+    ALTERNATIVE_HINTS,
+    BY_FIRST,
+    CONJUNCTIONS,
+    EXCEPTION_HINTS,
+    FAILURE_WORDS,
+    HEADS,
+    QUALIFIERS,
+    TERMS,
+)
+from bot.usecase.lexicon.languages import IGNORED
 
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "title": (
-        "use case", "use case name", "usecase name", "usecase navn", "use case navn", "name",
-        "title", "titel", "use case title", "use case specification", "anwendungsfall",
-        "cas d utilisation", "caso de uso", "use case id and name", "nombre", "nom",
-    ),
-    "goal": (
-        "goal", "goal in context", "brief description", "description", "summary", "purpose",
-        "ziel", "kurzbeschreibung", "beschreibung", "objectif", "objetivo", "descripcion breve",
-        "descripcion", "doel", "doel van de gebruiker", "korte omschrijving", "omschrijving",
-        "beskrivelse", "formal", "malsaetning", "user goal",
-    ),
-    "scope": (
-        "scope", "system", "system under design", "sud", "system under discussion",
-        "systemgrenze", "portee", "alcance",
-    ),
-    "level": ("level", "goal level", "ebene", "niveau", "nivel", "niveauet"),
-    "primary_actor": (
-        "primary actor", "primary actors", "main actor", "initiating actor", "primaerakteur",
-        "hauptakteur", "acteur principal", "actor principal", "primaire actor", "primaer aktoer",
-        "primaer akteur",
-    ),
-    "actors": (
-        "actor", "actors", "actors involved", "participating actors", "akteur", "akteure",
-        "acteur", "acteurs", "actores", "actoren", "aktoer", "aktoerer", "involved actors",
-    ),
-    "secondary_actors": (
-        "secondary actor", "secondary actors", "supporting actor", "supporting actors",
-        "other actors", "sekundaerakteur", "sekundaerakteure", "acteurs secondaires",
-        "acteur secondaire", "actores secundarios", "actor secundario", "secundaire actoren",
-        "sekundaere aktoerer",
-    ),
-    "stakeholders": (
-        "stakeholders", "stakeholders and interests", "stakeholder", "interessenten",
-        "parties prenantes", "partes interesadas", "belanghebbenden", "interessenter",
-        "interessenters interesse",
-    ),
-    "preconditions": (
-        "preconditions", "precondition", "pre conditions", "pre condition", "entry conditions",
-        "entry condition", "assumptions", "vorbedingung", "vorbedingungen", "preconditions",
-        "precondiciones", "condiciones previas", "precondities", "voorafgaande vereisten",
-        "aannames", "technische precondities", "forudsaetninger", "forudsaetning",
-        "voorwaarden",
-    ),
-    "trigger": (
-        "trigger", "triggering event", "starting event", "ausloeser", "ausloesendes ereignis",
-        "declencheur", "disparador", "aanleiding", "udloeser",
-    ),
-    "success_guarantee": (
-        "postconditions", "postcondition", "post conditions", "post condition",
-        "success guarantee", "success guarantees", "succes guarantee", "success end condition",
-        "success postconditions", "success postcondition", "guarantees", "guarantee",
-        "nachbedingung", "nachbedingungen", "nachbedingung erfolg", "postcondiciones",
-        "condiciones posteriores", "postcondities", "succes garanti", "efterbetingelser",
-        "post conditions the success criteria", "success criteria",
-    ),
-    "minimal_guarantee": (
-        "minimal guarantee", "minimal guarantees", "failed end condition", "failure end condition",
-        "failure postconditions", "failure postcondition", "nachbedingung fehlschlag",
-        "andere nachbedingung", "garanties minimales", "garantias minimas",
-    ),
-    "main_flow": (
-        "main success scenario", "mss", "basic flow", "basic course", "basic course of events",
-        "main flow", "normal flow", "primary flow", "happy path", "flow of events",
-        "basic flow of events", "main scenario", "normal course", "nominal scenario",
-        "main course", "scenario", "success scenario", "main succes scenario",
-        "hauptszenario", "erfolgsszenario", "standardablauf", "ablauf", "scenario nominal",
-        "flot de base", "flujo basico", "flujo principal", "escenario principal de exito",
-        "escenario principal", "stappen en verantwoordelijkheden", "stappen", "steps",
-        "hovedscenarie", "hovedforloeb", "basis flow", "main succeskriterier", "basisflow",
-        "normal course of events", "typical course of events", "main path", "basic path",
-        "primary scenario", "normal scenario", "standard flow", "main sequence",
-        "happy day scenario",
-    ),
-    "extensions": (
-        "extensions", "extension", "alternative flows", "alternative flow", "alternate flows",
-        "alternate flow", "alternative courses", "alternative course", "alternate courses",
-        "alternate course", "alternatives", "alternative paths", "alternative scenarios",
-        "alternative scenario", "alternative steps", "alternative success scenario",
-        "exceptions", "exception", "exception flows", "exception flow", "error flows",
-        "error flow", "exceptional flows", "variations", "variants", "erweiterungen",
-        "alternativablaeufe", "alternativszenario", "alternativszenarien", "ausnahmen",
-        "ausnahmeszenario", "ausnahmeszenarien", "fehlerfall", "fehlerfaelle",
-        "scenarios alternatifs", "scenario alternatif", "scenarios d exception",
-        "scenario d erreur", "flujos alternativos", "flujos alternos", "flujo alternativo",
-        "flujos de excepcion", "flujo de excepcion", "excepciones", "udvidelser",
-        "alternatieve scenarios", "uitzonderingen", "undtagelser",
-        "alternative and exception flows",
-        "exceptions and alternatives", "alternate scenarios", "error scenarios",
-    ),
-    "subflows": ("subflows", "sub flows", "included use cases", "subordinate use cases"),
-    "tech_data_variations": (
-        "technology and data variations", "technology and data variations list",
-        "sub variations", "subvariations", "technology variations", "data variations",
-    ),
-    IGNORED: (
-        "special requirements", "business rules", "frequency", "frequency of occurrence",
-        "frequency of use", "open issues", "extension points", "priority", "puntos de extension",
-        "related information", "characteristic information", "schedule", "due date",
-        "performance target", "channel to primary actor", "channels to secondary actors",
-        "channel to actor", "channels to secondary", "channel to secondary actors",
-        "superordinate use case", "miscellaneous", "notes", "revision history",
-        "table of contents", "id", "version", "date", "author", "when available",
-        "resources used", "invoked by", "rationale", "data inputs", "data output",
-        "related bbs", "sequence diagram", "function points", "story", "opmerkingen",
-        "systeemcomponenten", "datasets", "bemerkungen", "references", "use case step",
-    ),
-}
+__all__ = [
+    "ALTERNATIVE_HINTS", "CONFIG_KEYS", "EXCEPTION_HINTS", "IGNORED", "Extra",
+    "extension_hint", "extra_words", "normalize", "section_key",
+]
 
-
-@lru_cache(maxsize=8192)
-def _fold(text: str) -> str:
-    if text.isascii():
-        return text
-    text = text.replace("ø", "oe").replace("Ø", "Oe").replace("æ", "ae").replace("Æ", "Ae")
-    text = text.replace("å", "aa").replace("Å", "Aa").replace("ß", "ss")
-    text = re.sub(r"([äöüÄÖÜ])", lambda m: unicodedata.normalize("NFD", m.group(1))[0] + "e", text)
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-_CAMEL = re.compile(r"([a-z])([A-Z])")
-_NON_WORD = re.compile(r"[^a-z0-9()]+")
-_NUMBERING = re.compile(r"^\s*(?:\d+[a-z]?\s+)+")
-
-
-def normalize(label: str) -> str:
-    """`**2.1 Main Success Scenario:**` -> `main success scenario`."""
-    text = _CAMEL.sub(r"\1 \2", label)  # primaryActor -> primary Actor
-    text = _fold(text).lower().replace("&", " and ")
-    text = _NON_WORD.sub(" ", text)
-    text = _NUMBERING.sub("", text)  # leading numbering: "2 1 basic flow"
-    return " ".join(text.split())
-
-
-_LOOKUP = {syn: key for key, syns in _SYNONYMS.items() for syn in syns}
-_BY_LENGTH = sorted(_LOOKUP, key=len, reverse=True)
-_BY_FIRST: dict[str, list[str]] = {}
-for _syn in _LOOKUP:
-    _BY_FIRST.setdefault(_syn[0], []).append(_syn)
-_PAREN = re.compile(r"\([^)]*\)?")
-
+# The actor reader folds names the same way.
+_fold = fold
 
 # A team's own heading words: (normalised words, key) pairs, checked before the built-in ones.
 Extra = tuple[tuple[str, str], ...]
@@ -183,15 +63,26 @@ def extra_words(headings: dict[str, list[str]] | None) -> Extra:
     )
 
 
+_PAREN = re.compile(r"\([^)]*\)?")
+_SEPARATOR = re.compile(r"\s*[/,;+]\s*")
+# "2", "3a", "A1", "UC7", "EF2": a number naming one flow or use case.
+_ID = re.compile(r"\d+[a-z]?\d*|[a-z]{1,3}\d+[a-z]?")
+_MAX_WORDS = 8  # a longer label is a sentence, not a heading
+# Single words too plain to carry a qualifier: "System in maintenance mode" is prose.
+_UNQUALIFIED = {"title", "scope", "level", IGNORED}
+_LONGEST = max(len(term.split()) for term in TERMS)
+
+
 @lru_cache(maxsize=4096)
 def section_key(
     label: str, prefix_ok: bool = True, fuzzy: bool = True, extra: Extra = ()
 ) -> str | None:
     """The canonical key of a heading or field label, or None when it is not a known one.
 
-    `prefix_ok` also accepts a label that starts with a synonym ("Main success scenario –
-    high level"); `fuzzy` forgives small misspellings. Both are for text marked up as a
-    label; a free-standing line could be prose. `extra` holds a team's own words.
+    `prefix_ok` also accepts a label that starts with a known term and goes on
+    ("Main success scenario – high level", "Postconditions on success"); `fuzzy` forgives
+    small misspellings. Both are for text marked up as a label; a free-standing line
+    could be prose. `extra` holds a team's own words.
     """
     if extra:
         norm = normalize(label)
@@ -199,33 +90,83 @@ def section_key(
             if norm == words or (prefix_ok and norm.startswith(words + " ")):
                 return key
     quick = label.strip(" :*#_").lower()
-    if quick in _LOOKUP:
-        return _LOOKUP[quick]
+    if quick in TERMS:
+        return TERMS[quick]
     full = normalize(label)
     bare = re.sub(r"\s+", " ", _PAREN.sub(" ", full)).strip()
     candidates = [bare, full.replace("(", "").replace(")", "")]
     candidates += [m.strip("() ") for m in _PAREN.findall(full)]
     for cand in candidates:
-        if cand in _LOOKUP:
-            return _LOOKUP[cand]
+        if cand in TERMS:
+            return _on_failure(TERMS[cand], cand, full)
     if not bare:
         return None
-    if prefix_ok:
-        for syn in _BY_LENGTH:
-            if " " in syn and bare.startswith(syn + " ") and len(bare.split()) <= 8:
-                return _LOOKUP[syn]
-    if fuzzy and len(bare) >= 10:
-        near = [syn for syn in _BY_FIRST.get(bare[0], ()) if abs(len(syn) - len(bare)) <= 3]
-        close = difflib.get_close_matches(bare, near, n=1, cutoff=0.88)
-        if close:
-            return _LOOKUP[close[0]]
+    tokens = bare.split()
+    if len(tokens) > _MAX_WORDS:
+        return None
+    found = _combined(label) or (_qualified(tokens, full) if prefix_ok else None)
+    if found is None and fuzzy and len(bare) >= 10:
+        found = _near(bare)
+    return found
+
+
+def _near(bare: str) -> str | None:
+    """A term one or two typos away. A typo rarely touches both ends of a word, so only
+    terms that share the label's first two or last two letters are compared."""
+    near = [
+        t for t in BY_FIRST.get(bare[0], ())
+        if abs(len(t) - len(bare)) <= 3 and (t[1] == bare[1] or t[-2:] == bare[-2:])
+    ]
+    close = difflib.get_close_matches(bare, near, n=1, cutoff=0.88)
+    return TERMS[close[0]] if close else None
+
+
+def _on_failure(key: str, term: str, full: str) -> str:
+    """"Postconditions on failure", "Nachbedingung (Fehlschlag)": the minimal guarantee."""
+    words = set(full.replace("(", " ").replace(")", " ").split())
+    if key == "success_guarantee" and words - set(term.split()) & FAILURE_WORDS:
+        return "minimal_guarantee"
+    return key
+
+
+def _combined(label: str) -> str | None:
+    """"Preconditions and trigger", "Actors / Stakeholders", "Alternative and exception
+    flows", "Haupt- und Alternativabläufe": the first section named."""
+    words = normalize(_SEPARATOR.sub(" and ", _PAREN.sub(" ", label))).split()
+    parts: list[list[str]] = [[]]
+    for word in words:
+        if word in CONJUNCTIONS:
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    parts = [p for p in parts if p]
+    if len(parts) < 2 or " ".join(parts[-1]) not in TERMS:
+        return None
+    first = " ".join(parts[0])
+    if first in TERMS:
+        return TERMS[first]
+    # The parts share their head noun: "alternative" + "flows", "haupt" + "ablaeufe".
+    last = parts[-1][-1]
+    for head in (last, HEADS.get(last)):
+        for joined in (f"{first} {head}", f"{first}{head}") if head else ():
+            if joined in TERMS:
+                return TERMS[joined]
     return None
 
 
-EXCEPTION_HINTS = re.compile(
-    r"exception|error|fail|ausnahme|fehler|excepcion|erreur|fout|uitzonder|undtagel|fejl",
-)
-ALTERNATIVE_HINTS = re.compile(r"alternat|variant|variation|alterno")
+def _qualified(words: list[str], full: str) -> str | None:
+    """A known term followed by more: "Main success scenario – high level",
+    "Alternative flow 2: pay later", "Postcondition if the goal is reached"."""
+    for n in range(min(len(words) - 1, _LONGEST), 0, -1):
+        term = " ".join(words[:n])
+        key = TERMS.get(term)
+        if key is None:
+            continue
+        if n > 1 or (
+            key not in _UNQUALIFIED and (words[n] in QUALIFIERS or _ID.fullmatch(words[n]))
+        ):
+            return _on_failure(key, term, full)
+    return None
 
 
 def extension_hint(label: str) -> str | None:

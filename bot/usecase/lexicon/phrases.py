@@ -1,0 +1,110 @@
+"""Phrases from the language files as one regular expression.
+
+A phrase is words separated by spaces. `*` at the end of a word (or its start) lets the
+word go on ("fail*", "*n't"); `{a|b|}` offers alternatives; `_` stands for any one word,
+`~` for an optional word and `~3` for up to three. Accented letters also match their bare
+form ("échec" finds "echec", "błąd" finds "blad"), umlauts and rings excepted, and an
+apostrophe matches ' and ’.
+
+The phrases of all languages go into a prefix tree, so the expression tests a shared
+beginning once instead of trying hundreds of alternatives one by one; at each fork a
+longer phrase is tried before a shorter one that ends there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+_TOKEN = re.compile(r"\{[^{}]*\}|~\d?|.")
+_WILD = {"*": r"\w*", "_": r"\w+"}  # a word goes on; any one word
+_SPACE = r"\s+"
+_OPTIONAL = r"(?:\w+\s+){0,"
+_END = ""  # marks the end of a phrase inside the tree
+# Polish writers without the key write ł as l.
+_BARE = {"ł": "l"}
+# Umlauts and rings are not dropped but spelled out ("ue"), and dropping them makes other
+# words: Swedish "låst" (locked) would become English "last".
+_KEPT_MARKS = {"\u0308", "\u030a"}
+
+_Tree = dict[str, "_Tree"]
+
+
+@lru_cache(maxsize=512)
+def _letter(ch: str) -> str:
+    if ch in "'’":
+        return "['’]"
+    if ch in _BARE:
+        return f"[{ch}{_BARE[ch]}]"
+    decomposed = unicodedata.normalize("NFD", ch)
+    bare, marks = decomposed[0], set(decomposed[1:])
+    if marks and bare.isascii() and not marks & _KEPT_MARKS:
+        return f"[{ch}{bare}]"
+    return re.escape(ch)
+
+
+def _atoms(phrase: str) -> list[str]:
+    """One regex piece per letter, space, wildcard or `{...}` group; the tree shares
+    letters, and a group stays whole so "{a|b} {c|d}" does not multiply out."""
+    atoms: list[str] = []
+    tokens = _TOKEN.findall(" ".join(phrase.lower().split()))
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == " ":
+            if atoms and not atoms[-1].startswith(_OPTIONAL):  # an optional word has its space
+                atoms.append(_SPACE)
+        elif tok.startswith("{"):
+            choices = tok[1:-1].split("|")
+            body = "|".join("".join(_atoms(c)) for c in choices if c)
+            if "" not in choices:
+                atoms.append(f"(?:{body})")
+            elif tokens[i - 1 : i] in ([], [" "]) and tokens[i + 1 : i + 2] == [" "]:
+                atoms.append(f"(?:(?:{body}){_SPACE})?")  # "goal {is|} abandoned"
+                i += 1
+            else:
+                atoms.append(f"(?:{body})?")  # "bound{s|}"
+        elif tok.startswith("~"):
+            atoms.append(f"{_OPTIONAL}{tok[1:] or 1}}}")
+        else:
+            atoms.append(_WILD.get(tok) or _letter(tok))
+        i += 1
+    return atoms
+
+
+def _opening_choices(phrase: str) -> list[str]:
+    """"{list|cart} is empty" as "list is empty", "cart is empty": the tree can then share
+    the first letters of every language's phrases, which is where a search spends its time."""
+    if not phrase.startswith("{"):
+        return [phrase]
+    choices, _, rest = phrase[1:].partition("}")
+    return [" ".join(f"{c}{rest}".split()) for c in choices.split("|")]
+
+
+def _insert(tree: _Tree, atoms: list[str]) -> None:
+    for atom in atoms:
+        tree = tree.setdefault(atom, {})
+    tree[_END] = {}
+
+
+def _emit(tree: _Tree) -> str:
+    branches = [atom + _emit(sub) for atom, sub in tree.items() if atom != _END]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and _END not in tree else "|".join(branches)
+    if _END in tree:
+        return f"(?:{body})?"
+    return body if len(branches) == 1 else f"(?:{body})"
+
+
+def alternation(phrases: Iterable[str]) -> str:
+    """A non-capturing group matching any of the phrases (no word boundaries added)."""
+    tree: _Tree = {}
+    for phrase in phrases:
+        for variant in _opening_choices(phrase.strip()):
+            _insert(tree, _atoms(variant))
+    if not tree:
+        return "(?!)"
+    return "(?:" + _emit(tree) + ")"
