@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from bot.usecase.lexicon import STEP_WORDS
 from bot.usecase.text import Line, clean_inline
 
 
@@ -37,9 +38,9 @@ class Item:
 
 
 _BULLET = re.compile(r"^([*+\-•·▪◦]|o(?=\s))\s+")
-_STEP = re.compile(
-    r"^(?:step|schritt|stap|etape|étape|paso|trin)\s*(\d+(?:\.\d+)*)\s*[.):\-–]\s*(.*)$", re.I
-)
+# "Step", "Schritt", "paso", "krok" … in every language of the lexicon, longest first.
+STEP_WORD = "(?:" + "|".join(sorted(map(re.escape, STEP_WORDS), key=len, reverse=True)) + ")"
+_STEP = re.compile(rf"^{STEP_WORD}\s*(\d+(?:\.\d+)*)\s*[.):\-–]\s*(.*)$", re.IGNORECASE)
 _COCKBURN = re.compile(
     r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\.?\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
 )
@@ -59,13 +60,15 @@ _LEADING_TAGS = re.compile(r"^(?:<[a-zA-Z][^>]*>\s*)+")
 _LEADING_BOLD = re.compile(r"^(\*\*|__)(.*?)(\*\*|__)")
 _OPEN_BOLD = re.compile(r"^(?:\*\*|__)")
 _STEP_WORD_BEFORE_LABEL = re.compile(
-    r"^(?:step|schritt|stap|paso)\s+(?=(?:\d+(?:-\d+)?|\*)\.?[a-z]\d*\b)", re.IGNORECASE
+    rf"^{STEP_WORD}\s+(?=(?:\d+(?:-\d+)?|\*)\.?[a-z]\d*\b)", re.IGNORECASE
 )
 _BARE_NUMBER = re.compile(r"^(\d+)\s+(?=[A-ZÄÖÜÆØÅ])(.*)$")
 
 
 # Lines starting with any other character carry no label: most prose is decided at once.
-_LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oSsEePpTtAaFivx<_")
+_LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oEeAaFivx<_") | {
+    ch for word in STEP_WORDS for ch in (word[0], word[0].upper())
+}
 
 
 def read_item(line: Line, bare_numbers: bool = False) -> Item:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.usecase.items import FLOW_LABEL
+from bot.usecase.items import FLOW_LABEL, STEP_WORD
 from bot.usecase.synonyms import IGNORED, Extra, section_key
 from bot.usecase.text import Line, clean_inline, split_inline_items
 
@@ -33,9 +33,7 @@ _KEY_VALUE = re.compile(r"^([^:|*#>\d][^:|]{0,60}?)\s*:\s+(.*)$|^([^:|*#>\d][^:|
 _KEY_DASH_VALUE = re.compile(r"^([^:|*#>\d\-][^:|]{0,60}?)\s+[-–—]\s+(\S.*)$")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _STEP_LIKE = re.compile(
-    r"^(?:(?:step|schritt|stap|etape|étape|paso|trin)\s*\d|\d+[a-z]?\d*[.):]|\*[a-z][.):]|"
-    r"(?:A|AF|E|EF|Alt|Exc)[- ]?\d)",
-    re.IGNORECASE,
+    rf"^(?:{STEP_WORD}\s*\d|\d+[a-z]?\d*[.):]|\*[a-z][.):]|{FLOW_LABEL})", re.IGNORECASE
 )
 _SCENARIO_LABEL = re.compile(r"^(?:scenario|szenario|scénario|escenario|scenarie)\s*\d", re.I)
 _FRONT_KEY = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
@@ -186,7 +184,7 @@ class _Segmenter:
             target = self.scenario or self.current
             self.add(Line(f"{first}. {clean_inline(' '.join(rest))}", line.no), target)
             return True
-        if re.fullmatch(r"step\s*#?|schritt|#|nr\.?", first, re.IGNORECASE):
+        if re.fullmatch(rf"{STEP_WORD}\s*#?|#|nr\.?|no\.?", first, re.IGNORECASE):
             return True
         if self.table_field is not None and len(cells) == 2 and first:
             self.table_field = self.open(IGNORED, first, _PSEUDO, line.no)
