@@ -13,6 +13,7 @@ from itertools import combinations
 from bot.usecase.lexicon import (
     AUX,
     CLAUSE_STARTERS,
+    COPULAS,
     DETERMINERS,
     ENGLISH_DETERMINERS,
     GENERIC_MODIFIERS,
@@ -23,6 +24,7 @@ from bot.usecase.lexicon import (
     PERSON_WORDS,
     PREPOSITIONS,
     PRONOUNS,
+    STEP_WORDS,
     SYSTEM_WORDS,
     VERBS,
 )
@@ -30,8 +32,8 @@ from bot.usecase.synonyms import _fold
 from bot.usecase.text import clean_inline
 
 # Words that name whoever uses the system: they refer to the declared primary actor.
-_NOT_ACTORS = {"use", "step", "steps", "scenario", "process", "processen", "flow", "case"}
-_COPULAS = {"is", "are", "was", "were", "ist", "sind", "war", "est", "sont", "es", "son", "er"}
+# A step, a flow or the use case itself is never a party, in any language of the lexicon.
+_NOT_ACTORS = {"use", "scenario", "process", "processen", "flow", "case"} | STEP_WORDS
 _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also", "so", "dann"}
 _PERSON_SUFFIX = re.compile(r"(?:er|or|ist|ian|eer|ee|ant|ende|aar|eur|euse|ienne)$")
 
@@ -214,7 +216,7 @@ def subject_of(text: str) -> Subject | None:
         subject.append(token)
     if _is_passive(tokens[stop_index : stop_index + 8]):
         return None
-    if stop_index < len(tokens) and tokens[stop_index].lower() in _COPULAS:
+    if stop_index < len(tokens) and tokens[stop_index].lower() in COPULAS:
         return None  # "The PIN is wrong": a state, nobody acts
     while len(subject) > 1 and re.fullmatch(r"[A-Z]", subject[-1]):
         subject.pop()  # "shop worker A": the letter names an instance, not a role
