@@ -195,3 +195,14 @@ def test_two_bold_labels_on_one_line_are_two_fields():
     body = "**Primary actor:** Clerk **Secondary actors:** Archive\n\n## Main flow\n1. Clerk files."
     uc = parse(body).use_case
     assert (uc.primary_actor, uc.secondary_actors) == ("Clerk", ("Archive",))
+
+
+def test_declared_actors_are_noun_phrases_without_labels_descriptions_or_the_system():
+    body = (
+        "**Primary actor:** Patient: a person seeking medical attention\n\n"
+        "**Supporting actors:** E2 The clerk, System (Mister Ed), Lab server\n\n"
+        "## Main flow\n1. Patient registers.\n2. The clerk checks the entry.\n"
+    )
+    uc = parse(body).use_case
+    assert uc.primary_actor == "Patient"
+    assert uc.secondary_actors == ("The clerk", "Lab server")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 
+from bot.usecase.items import FLOW_LABEL
 from bot.usecase.lexicon import (
     AUX,
     CLAUSE_STARTERS,
@@ -96,10 +97,26 @@ def split_names(values: list[str]) -> list[str]:
         ):
             parts = [parts[0]]
         for part in parts:
-            name = part.strip().strip("?.").strip()
+            name = _noun_phrase(part)
             if name and not re.fullmatch(r"[-_*?]+", name):
                 names.append(name)
     return names
+
+
+_LEADING_LABEL = re.compile(
+    rf"^(?:{FLOW_LABEL}|(?:scenario|szenario|scénario|escenario|cenário)\s*\d+(?:\.\d+)*)"
+    r"\s*[-–—:.)]?\s+",
+    re.IGNORECASE,
+)
+_DESCRIBED = re.compile(r"^([^:–—]{1,60}?)\s*(?::|\s[-–—])\s+\S+(?:\s+\S+){2,}")
+
+
+def _noun_phrase(part: str) -> str:
+    """The name in an actor entry: no flow label before it ("E2 The clerk"), no description
+    after it ("Patient: person seeking medical attention")."""
+    name = _LEADING_LABEL.sub("", part.strip()).strip("?.").strip()
+    described = _DESCRIBED.match(name)
+    return described.group(1).strip() if described else name
 
 
 def split_roles(text: str) -> list[str]:
@@ -444,6 +461,16 @@ def acts_on_something(subject: Subject) -> bool:
         and w[-1] not in _THINGS
         and not _ABSTRACT.search(w[-1])
     )
+
+
+def names_the_system(name: str) -> bool:
+    """"System", "the system", "Sistema (Mister Ed)": a name for the system itself."""
+    bare = words(re.sub(r"\([^)]*\)", " ", name))
+    return len(bare) == 1 and _fold(bare[0]) in _THE_SYSTEM
+
+
+# The word "system" itself, not "server" or "app": those may well be other parties.
+_THE_SYSTEM = frozenset(("system", "systemet", "sistema", "systeme", "systeem", "systemu"))
 
 
 def is_generic_role(words_: tuple[str, ...]) -> bool:

@@ -77,6 +77,12 @@ _ROLE_MARK = re.compile(r"\((?:primary|main|secondary|supporting)(?: actor)?\)",
 
 
 def _actors(reader: _Reader) -> tuple[str | None, list[str]]:
+    primary, secondary = _declared(reader)
+    # "System (Mister Ed)" among the supporting actors is the system under discussion.
+    return primary, [n for n in secondary if not actors.names_the_system(n)]
+
+
+def _declared(reader: _Reader) -> tuple[str | None, list[str]]:
     primary_names = actors.split_names(reader.values("primary_actor"))
     secondary = actors.split_names(reader.values("secondary_actors"))
     if primary_names:
