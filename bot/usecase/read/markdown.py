@@ -54,11 +54,21 @@ def inline_lines(raw: str) -> list[str]:
 
 
 def _inline(children: list[Token]) -> list[str]:
+    return [text for _, text in _inline_rows(children)]
+
+
+def _inline_rows(children: list[Token]) -> list[tuple[int, str]]:
+    """Each line of an inline run, with how many source lines below the run's first it
+    starts: a `<br>` starts a line on the same source line, a tag may span lines."""
     lines: list[list[str]] = [[]]
+    starts = [0]
+    row = 0
     for tok in children:
         kind = tok.type
         if kind in ("softbreak", "hardbreak"):
+            row += 1
             lines.append([])
+            starts.append(row)
         elif kind in ("text", "code_inline"):
             lines[-1].append(tok.content)
         elif kind in ("strong_open", "strong_close"):
@@ -67,8 +77,10 @@ def _inline(children: list[Token]) -> list[str]:
             # Kept: a whole line in italics is how templates write their prompts.
             lines[-1].append("_")
         elif kind == "html_inline":
+            row += tok.content.count("\n")
             if _BREAK_TAG.match(tok.content):
                 lines.append([])
+                starts.append(row)
             elif _STRONG_TAGS.match(tok.content):
                 lines[-1].append("**")
             else:
@@ -76,9 +88,9 @@ def _inline(children: list[Token]) -> list[str]:
         elif kind == "image":
             lines[-1].append(" ")
     out = []
-    for parts in lines:
+    for start, parts in zip(starts, lines, strict=True):
         joined = _SPACES.sub(" ", "".join(parts)).strip()
-        out.append(joined.replace("****", ""))
+        out.append((start, joined.replace("****", "")))
     return out
 
 
@@ -99,8 +111,8 @@ class _Reader:
     def texts(self, tok: Token) -> tuple[Text, ...]:
         start = tok.map[0] if tok.map else None
         out = []
-        for i, text in enumerate(_inline(tok.children or [])):
-            no = None if start is None else start + i
+        for row, text in _inline_rows(tok.children or []):
+            no = None if start is None else start + row
             out.append(Text(text, None if no is None else no + 1,
                             0 if no is None else self.indent_of(no)))
         return tuple(out)
@@ -140,10 +152,13 @@ class _Reader:
             return Quote(tuple(inner))
         if kind in ("fence", "code_block"):
             first = tok.map[0] + (1 if kind == "fence" else 0) if tok.map else None
+            # An empty fence has no line of content: one at the end of the text has no line
+            # after its opener at all.
+            body = tok.content.rstrip("\n").split("\n") if tok.content else []
             return Code(tuple(
                 Text(ln.strip(), None if first is None else first + i + 1,
                      len(ln.expandtabs(4)) - len(ln.expandtabs(4).lstrip()))
-                for i, ln in enumerate(tok.content.rstrip("\n").split("\n"))
+                for i, ln in enumerate(body)
             ))
         if kind == "html_block":
             return Quote(tuple(html.read(tok.content, line, inline_lines)))
