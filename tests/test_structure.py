@@ -206,3 +206,19 @@ def test_declared_actors_are_noun_phrases_without_labels_descriptions_or_the_sys
     uc = parse(body).use_case
     assert uc.primary_actor == "Patient"
     assert uc.secondary_actors == ("The clerk", "Lab server")
+
+
+def test_restructuredtext_titles_with_any_underline_and_auto_numbers_are_read():
+    body = (
+        "======================\nUse case: Renew a book\n======================\n\n"
+        "Primary actor\n~~~~~~~~~~~~~\nMember\n\nMain success scenario\n^^^^^^^^^^^^^^^^^^^^^\n"
+        "#. Member opens the loans.\n#. System shows them.\n#. Member renews one.\n\n"
+        "Extensions\n^^^^^^^^^^\n3a. The book is reserved: System refuses. Use case ends.\n"
+    )
+    blocks = markdown.read(body)
+    assert [b.text for b in blocks if isinstance(b, Heading)] == [
+        "Use case: Renew a book", "Primary actor", "Main success scenario", "Extensions"
+    ]
+    uc = parse(body).use_case
+    assert (uc.primary_actor, len(uc.main_flow), uc.extensions[0].ref) == ("Member", 3, "3a")
+    assert uc.main_flow[0].line == 11

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.usecase.interpret import main_flow_fields
 from bot.usecase.parse import Parsed
-from bot.usecase.sections import Field
+from bot.usecase.sections import PSEUDO_LEVEL, Field
 from bot.usecase.synonyms import IGNORED
 
 _WIDTH = 48
@@ -13,8 +13,6 @@ _WIDTH = 48
 
 def _markup_of(source: str) -> str:
     text = source.lstrip("> \t")
-    if text.startswith(("#", "h1.", "h2.", "h3.", "h4.", "h5.", "h6.")):
-        return "heading"
     if text.startswith("|"):
         return "table row"
     if text.startswith(("**", "__", "*")):
@@ -25,7 +23,7 @@ def _markup_of(source: str) -> str:
 
 
 def _section(field: Field, source: str) -> str:
-    how = _markup_of(source)
+    how = "heading" if 0 < field.level < PSEUDO_LEVEL else _markup_of(source)
     if field.key is None:
         return f"no known section: {field.label!r} ({how})" if field.label else "text"
     if field.key == IGNORED:

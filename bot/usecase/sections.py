@@ -14,7 +14,8 @@ FLOW_KEYS = ("main_flow", "extensions", "scenario")
 SCENARIO = "scenario"
 _ONE_LINE_KEYS = frozenset({"primary_actor", "actors", "secondary_actors", "title", "scope",
                             "level"})
-_PSEUDO = 7  # bold labels, table rows and `Key:` lines sit below every real heading
+# Bold labels, table rows and `Key:` lines sit below every real heading.
+PSEUDO_LEVEL = 7
 
 
 @dataclass
@@ -92,7 +93,7 @@ class _Segmenter:
         self.fields.append(new)
         if key == SCENARIO:
             self.scenario = new
-        elif level < _PSEUDO:
+        elif level < PSEUDO_LEVEL:
             self.scenario = None
         return new
 
@@ -134,13 +135,13 @@ class _Segmenter:
         """A label on a line of its own; "Alternative scenario – wrong file:" names one
         flow, whose steps follow."""
         if key == "extensions" and names_one_flow(label):
-            self.flow_title(label, _PSEUDO, no)
+            self.flow_title(label, PSEUDO_LEVEL, no)
         else:
-            self.open(key, label, _PSEUDO, no)
+            self.open(key, label, PSEUDO_LEVEL, no)
 
     def field_line(self, key: str, label: str, value: str, line: Line) -> None:
         self.table_field = None
-        self.open(key, label, _PSEUDO, line.no)
+        self.open(key, label, PSEUDO_LEVEL, line.no)
         if value.strip():
             self.add(Line(value, line.no, 0))
             self.inline_value = True
@@ -149,7 +150,7 @@ class _Segmenter:
         """A `Key: value` line holds its whole value: what follows a blank line after it is
         no longer that field's (a list there is steps, not more actors)."""
         if self.inline_value and self.current.key in _ONE_LINE_KEYS:
-            self.open(None, "", _PSEUDO, line.no)
+            self.open(None, "", PSEUDO_LEVEL, line.no)
         self.inline_value = False
         self.add(line)
 
@@ -169,7 +170,7 @@ class _Segmenter:
             self.table_field = self.scenario
             return True
         if key is not None:
-            target = self.open(key, first, _PSEUDO, line.no)
+            target = self.open(key, first, PSEUDO_LEVEL, line.no)
             self.table_field = target
             if not (key in FLOW_KEYS and _column_names(rest)):
                 self._cell_lines(rest, line.no, target)
@@ -187,7 +188,7 @@ class _Segmenter:
         if re.fullmatch(rf"{STEP_WORD}\s*#?|#|nr\.?|no\.?", first, re.IGNORECASE):
             return True
         if self.table_field is not None and len(cells) == 2 and first:
-            self.table_field = self.open(IGNORED, first, _PSEUDO, line.no)
+            self.table_field = self.open(IGNORED, first, PSEUDO_LEVEL, line.no)
             return True
         if self.current.key in FLOW_KEYS:
             # "| 1. Customer inserts a card | 2. System asks for the PIN |": one step a cell.
@@ -243,7 +244,7 @@ def _front_matter(lines: list[Line], extra: Extra) -> tuple[list[Field], list[Li
         m = _FRONT_KEY.match(line.text)
         if m and line.indent == 0:
             key = section_key(m.group(1), prefix_ok=False, extra=extra)
-            fields.append(Field(key or IGNORED, m.group(1), _PSEUDO, line.no))
+            fields.append(Field(key or IGNORED, m.group(1), PSEUDO_LEVEL, line.no))
             value = m.group(2).strip()
             items = value[1:-1].split(",") if value.startswith("[") and value.endswith("]") \
                 else [value]  # an inline list: [student, tutor]
@@ -303,7 +304,7 @@ def _bold_flow_title(seg: _Segmenter, line: Line) -> bool:
     if not (m and seg.current.key in FLOW_KEYS and names_one_flow(m.group(1))):
         return False
     title, rest = m.group(1).rstrip(":"), m.group(2).lstrip(":").strip()
-    seg.flow_title(f"{title}: {rest}" if rest else title, _PSEUDO, line.no)
+    seg.flow_title(f"{title}: {rest}" if rest else title, PSEUDO_LEVEL, line.no)
     return True
 
 
@@ -313,7 +314,7 @@ def _italic_aside(seg: _Segmenter, line: Line) -> bool:
     if not m:
         return False
     seg.table_field = None
-    seg.open(seg.key(m.group(1)), m.group(1), _PSEUDO, line.no)
+    seg.open(seg.key(m.group(1)), m.group(1), PSEUDO_LEVEL, line.no)
     return True
 
 

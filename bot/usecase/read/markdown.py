@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from bot.usecase.read import html
+from bot.usecase.read import html, rst
 from bot.usecase.read.blocks import (
     Block,
     Code,
@@ -42,7 +42,7 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 
 def read(text: str) -> list[Block]:
     source = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    tokens = _parser().parse(text)
+    tokens = _parser().parse("\n".join(rst.as_markdown(source)))
     reader = _Reader(tokens, source)
     return reader.blocks(len(tokens), 0)
 
