@@ -209,10 +209,8 @@ def interpret(fields: list[Field]) -> UseCase:
         has_primary=primary is not None,
         product_names_in_text=actors.is_product_name(_flow_text(main_steps, exts)),
     )
-    main_steps = [
-        s.model_copy(update={"actor": _actor_of(s, declared, primary, cast.scope)})
-        for s in main_steps
-    ]
+    casting = _Casting(declared, primary, cast.scope)
+    main_steps = [s.model_copy(update={"actor": casting.actor_of(s)}) for s in main_steps]
     title = _title(reader, fields)
     return UseCase(
         title=title,
@@ -287,20 +285,29 @@ def _section_lines(fields: list[Field]) -> dict[str, int | None]:
     return sections
 
 
-def _actor_of(
-    step: Step, declared: list[str], primary: str | None, scope: tuple[str, ...]
-) -> str | None:
-    subject = actors.subject_of(step.text)
-    if subject is None:
-        return None
-    for name in declared:
-        if tuple(actors.words(name)) == subject.words:
-            return name
-    if actors.is_system(subject.words, scope) or actors.is_product_name(subject.text):
+class _Casting:
+    """Who acts in a step, named as the use case declares them; the declared names are
+    indexed once, so a long actor list stays linear."""
+
+    def __init__(self, declared: list[str], primary: str | None, scope: tuple[str, ...]):
+        self.declared = declared
+        self.primary = primary
+        self.scope = scope
+        self.roster = actors.Roster([tuple(actors.words(n)) for n in declared])
+        # Reversed, so the first name spelled the same way wins.
+        self.spelled = {tuple(actors.words(n)): n for n in reversed(declared)}
+
+    def actor_of(self, step: Step) -> str | None:
+        subject = actors.subject_of(step.text)
+        if subject is None:
+            return None
+        if subject.words in self.spelled:
+            return self.spelled[subject.words]
+        if actors.is_system(subject.words, self.scope) or actors.is_product_name(subject.text):
+            return subject.text
+        same = self.roster.first(subject.words)
+        if same is not None:
+            return self.declared[same]
+        if self.primary and actors.is_generic_role(subject.words):
+            return self.primary.split("; ")[0]
         return subject.text
-    for name in declared:
-        if actors.same_party(subject.words, tuple(actors.words(name))):
-            return name
-    if primary and actors.is_generic_role(subject.words):
-        return primary.split("; ")[0]
-    return subject.text
