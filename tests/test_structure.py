@@ -222,3 +222,11 @@ def test_restructuredtext_titles_with_any_underline_and_auto_numbers_are_read():
     uc = parse(body).use_case
     assert (uc.primary_actor, len(uc.main_flow), uc.extensions[0].ref) == ("Member", 3, "3a")
     assert uc.main_flow[0].line == 11
+
+
+def test_a_plural_actor_list_declares_supporting_actors_and_a_singular_label_does_not():
+    flow = "\n\n## Main flow\n1. Clerk opens the case.\n2. System files it.\n"
+    several = parse("**Actors:** Clerk, Archive, Auditor" + flow).use_case
+    assert (several.primary_actor, several.secondary_actors) == ("Clerk", ("Archive", "Auditor"))
+    one = parse("**Actor:** Clerk, Officer" + flow).use_case
+    assert (one.primary_actor, one.secondary_actors) == ("Clerk", ())

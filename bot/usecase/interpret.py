@@ -10,7 +10,7 @@ from bot.usecase import actors, flows
 from bot.usecase.items import Label, read_item
 from bot.usecase.model import Extension, Step, UseCase
 from bot.usecase.sections import SCENARIO, Field
-from bot.usecase.synonyms import extension_hint
+from bot.usecase.synonyms import extension_hint, normalize
 from bot.usecase.text import Line, clean_inline
 
 
@@ -102,8 +102,22 @@ def _declared(reader: _Reader) -> tuple[str | None, list[str]]:
         return "; ".join(actors.split_names(marked)), secondary or actors.split_names(rest)
     listed = actors.split_names(values)
     if listed:
-        return listed[0], secondary or listed[1:]
+        labels = [f.label for f in reader.by_key.get("actors", [])]
+        # "Actor: Alumno, Profesor" names one role in several words; "Actors: Clerk, Bank"
+        # lists every party, the first one primary.
+        others = listed[1:] if not all(map(_singular_label, labels)) else []
+        return listed[0], secondary or others
     return None, secondary
+
+
+# "Actor" in the singular, in the languages of the lexicon (folded: "Aktör" is "aktoer").
+_ONE_ACTOR = frozenset(("actor", "akteur", "acteur", "aktor", "aktoer", "attore", "ator",
+                        "akter"))
+
+
+def _singular_label(label: str) -> bool:
+    words = normalize(label).split()
+    return bool(words) and words[-1] in _ONE_ACTOR
 
 
 _NUMBERED = re.compile(r"^\d+\.\s")
