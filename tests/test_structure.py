@@ -230,3 +230,17 @@ def test_a_plural_actor_list_declares_supporting_actors_and_a_singular_label_doe
     assert (several.primary_actor, several.secondary_actors) == ("Clerk", ("Archive", "Auditor"))
     one = parse("**Actor:** Clerk, Officer" + flow).use_case
     assert (one.primary_actor, one.secondary_actors) == ("Clerk", ())
+
+
+def test_with_no_steps_and_no_actor_declared_the_intro_shows_who_acts():
+    body = "### UC07 - Parken\nNutzer hat sein Ziel erreicht und parkt.\n\n### Vorbedingung:\nKeine\n"
+    assert _undeclared(body) == ["Nutzer"]
+
+
+def test_a_verb_followed_by_a_clause_acts_on_nothing():
+    body = (
+        "**Primary actor:** Student\n\n## Main flow\n1. Student submits the task.\n"
+        "2. Der Vergleich ergibt, dass nichts fehlt.\n3. The comparison shows that all is well.\n"
+        "4. Der Vergleich ergibt, dass alles passt.\n5. The comparison shows that it passed.\n"
+    )
+    assert _undeclared(body) == []

@@ -33,6 +33,9 @@ from bot.usecase.synonyms import _fold
 from bot.usecase.text import clean_inline
 
 # Words that name whoever uses the system: they refer to the declared primary actor.
+# "The comparison shows that …": a verb followed by a clause acts on nothing.
+_THAT = frozenset(("that", "whether", "if", "dass", "ob", "que", "si", "che", "att", "at",
+                   "dat", "of", "że", "czy", "že", "zda"))
 # A step, a flow or the use case itself is never a party, in any language of the lexicon.
 _NOT_ACTORS = {"use", "scenario", "process", "processen", "flow", "case"} | STEP_WORDS
 _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also", "so", "dann"}
@@ -259,6 +262,7 @@ def subject_of(text: str) -> Subject | None:
         and (determined or (verb.endswith("s") and not verb.endswith("ss")))
         and verb not in AUX
         and bool(after)
+        and after[0] not in _THAT
         and (after[0] in DETERMINERS or (after[0] not in PREPOSITIONS and after[0].isalpha()
                                           and not after[0].endswith("ly")))
     )

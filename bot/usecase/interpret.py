@@ -242,7 +242,9 @@ def interpret(fields: list[Field]) -> UseCase:
         minimal_guarantees=tuple(reader.values("minimal_guarantee")),
         sections=_section_lines(fields),
         step_references=tuple(refs),
-        undeclared_actors=tuple(actors.undeclared(_subjects(main_steps, exts), cast)),
+        undeclared_actors=tuple(actors.undeclared(
+            _subjects(main_steps, exts, [] if main_steps or declared else _intro(fields)), cast
+        )),
         unknown_headings=tuple(
             f.label for f in fields[1:] if f.key is None and f.label and f.label != title
         ),
@@ -274,15 +276,26 @@ def _flows(
     return main_steps, exts, refs + flows.step_references(exts)
 
 
-def _subjects(steps: list[Step], exts: list[Extension]) -> list[tuple[actors.Subject, int | None]]:
-    """Who acts, and where: the subject of every step and of every extension's condition."""
+def _subjects(
+    steps: list[Step], exts: list[Extension], prose: list[tuple[str, int | None]]
+) -> list[tuple[actors.Subject, int | None]]:
+    """Who acts, and where: the subject of every step, of every extension's condition and
+    of the prose given when there are no steps."""
     found = []
     texts = [(s.text, s.line) for s in [*steps, *[s for e in exts for s in e.steps]]]
-    for text, no in [*texts, *[(e.condition, e.line) for e in exts]]:
+    for text, no in [*texts, *[(e.condition, e.line) for e in exts], *prose]:
         subject = actors.subject_of(text)
         if subject:
             found.append((subject, no))
     return found
+
+
+def _intro(fields: list[Field]) -> list[tuple[str, int | None]]:
+    """The sentences before the first section, and the goal's: with no steps and no actor
+    declared, they are the only place a reader sees who acts ("User has arrived and
+    parks.")."""
+    intro = [f for f in fields[:2] if f.key is None] + [f for f in fields if f.key == "goal"]
+    return [(clean_inline(ln.text), ln.no) for f in intro for ln in f.lines if not ln.blank]
 
 
 def _flow_text(steps: list[Step], exts: list[Extension]) -> str:
