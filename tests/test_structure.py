@@ -233,7 +233,7 @@ def test_a_plural_actor_list_declares_supporting_actors_and_a_singular_label_doe
 
 
 def test_with_no_steps_and_no_actor_declared_the_intro_shows_who_acts():
-    body = "### UC07 - Parken\nNutzer hat sein Ziel erreicht und parkt.\n\n### Vorbedingung:\nKeine\n"
+    body = "### UC07 - Parken\nNutzer hat sein Ziel erreicht und parkt.\n\n### Vorbedingung:\nKeine"
     assert _undeclared(body) == ["Nutzer"]
 
 
