@@ -223,7 +223,7 @@ class _Reader:
                 rows.append(Row(tuple(cells), line))
                 cells = []
             elif tok.type == "inline":
-                cells.append(_cell(tok.content))
+                cells.append(_cell(tok.content, tok.children))
         return Table(tuple(rows))
 
 
@@ -237,6 +237,10 @@ def _split_row(raw: str) -> list[str]:
     return [c.replace("\\|", "|") for c in _PIPE.split(body)]
 
 
-def _cell(raw: str) -> tuple[str, ...]:
-    lines = html.cell_lines(raw, inline_lines) if "<" in raw else inline_lines(raw)
+def _cell(raw: str, parsed: list[Token] | None = None) -> tuple[str, ...]:
+    """A cell's lines; `parsed` are its inline tokens when markdown-it has read them."""
+    if "<" in raw:
+        lines = html.cell_lines(raw, inline_lines)
+    else:
+        lines = _inline(parsed) if parsed is not None else inline_lines(raw)
     return tuple(ln for ln in lines if ln) or ("",)
