@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,20 @@ def shared_or_skip(*parts: str) -> Path:
     """A path under ../shared (the labelled corpus and its scorer), when it sits beside us."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is absent in CI: ../shared must sit beside the checkout")
         pytest.skip(f"{path} is absent: the labelled corpus is not beside this checkout")
     return path
+
+
+def write_use_case_tree(root: Path) -> Path:
+    """A repository's use cases under the folder the action and the hook look in by default:
+    one clean (`borrow.md`) and one with an error (`library/return.md`)."""
+    cases = root / "docs" / "use-cases"
+    (cases / "library").mkdir(parents=True)
+    (cases / "borrow.md").write_text((FIXTURES / "usecases" / "cockburn.md").read_text())
+    (cases / "library" / "return.md").write_text((FIXTURES / "usecases" / "rup.md").read_text())
+    return cases
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ and a check of every request against the tracker's OpenAPI description."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ class OpenApiCheck:
 def load_check(path: Path) -> OpenApiCheck | None:
     """The check for a description under ../shared, or None where it is absent."""
     if not path.is_file():
+        if os.environ.get("CI"):
+            raise FileNotFoundError(f"{path} is absent in CI: ../shared must sit beside us")
         return None
     return OpenApiCheck(json.loads(path.read_text()))
 

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import write_use_case_tree
+
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "usecases"
 BIN = Path(sys.executable).parent  # where the installed `usecase-bot` console script lives
 INPUT = re.compile(r"\$\{\{\s*inputs\.([\w-]+)\s*\}\}")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
@@ -57,10 +58,7 @@ def lint(action: dict[str, Any], cwd: Path, **inputs: str) -> subprocess.Complet
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository with use cases under the default folder, one of them with an error."""
-    cases = tmp_path / "docs" / "use-cases"
-    (cases / "library").mkdir(parents=True)
-    (cases / "borrow.md").write_text((FIXTURES / "cockburn.md").read_text())
-    (cases / "library" / "return.md").write_text((FIXTURES / "rup.md").read_text())
+    write_use_case_tree(tmp_path)
     (tmp_path / "README.md").write_text("# Not a use case\n")
     return tmp_path
 

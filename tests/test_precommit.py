@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import write_use_case_tree
+
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "usecases"
 BIN = Path(sys.executable).parent  # where the installed `usecase-bot` console script lives
 STAGED = [
     "docs/use-cases/borrow.md",
@@ -44,10 +45,7 @@ def commit(hook: dict[str, Any], repo: Path, staged: list[str]) -> subprocess.Co
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    cases = tmp_path / "docs" / "use-cases"
-    (cases / "library").mkdir(parents=True)
-    (cases / "borrow.md").write_text((FIXTURES / "cockburn.md").read_text())
-    (cases / "library" / "return.md").write_text((FIXTURES / "rup.md").read_text())
+    cases = write_use_case_tree(tmp_path)
     (cases / "diagram.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "docs" / "guide.md").write_text("# Guide\n")
     (tmp_path / "README.md").write_text("# Not a use case\n")
