@@ -244,3 +244,13 @@ def test_a_verb_followed_by_a_clause_acts_on_nothing():
         "4. Der Vergleich ergibt, dass alles passt.\n5. The comparison shows that it passed.\n"
     )
     assert _undeclared(body) == []
+
+
+def test_an_unnumbered_actor_and_system_table_is_the_main_flow_in_row_order():
+    body = (
+        "Actors: Librarian\n\n| Actor action | System response |\n|---|---|\n"
+        "| Librarian scans the member card | |\n| | System shows the loans |\n"
+        "| Librarian scans the book | |\n| | System records the loan |\n"
+    )
+    uc = parse(body).use_case
+    assert [s.actor for s in uc.main_flow] == ["Librarian", "System", "Librarian", "System"]

@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass, field
 
 from bot.usecase.items import FLOW_LABEL, STEP_WORD
-from bot.usecase.synonyms import IGNORED, Extra, section_key
+from bot.usecase.lexicon import SYSTEM_WORDS
+from bot.usecase.lexicon.languages import LANGUAGES
+from bot.usecase.synonyms import IGNORED, Extra, normalize, section_key
 from bot.usecase.text import Line, clean_inline, split_inline_items
 
 FLOW_KEYS = ("main_flow", "extensions", "scenario")
@@ -79,6 +81,8 @@ class _Segmenter:
     def __init__(self, extra: Extra) -> None:
         self.extra = extra
         self.inline_value = False
+        # The flow a `| Actor action | System response |` table opened: its rows are steps.
+        self.step_table: Field | None = None
         self.fields: list[Field] = [Field(None, "", 0, None)]
         self.scenario: Field | None = None
         self.table_field: Field | None = None
@@ -162,6 +166,12 @@ class _Segmenter:
             return False
         first = clean_inline(cells[0])
         rest = [c for c in cells[1:] if clean_inline(c)]
+        if self.table_field is None and self.current.key not in FLOW_KEYS and \
+                _actor_and_system(cells):
+            # "| Actor action | System response |" heads a flow whatever precedes it.
+            self.table_field = self.step_table = self.open("main_flow", first, PSEUDO_LEVEL,
+                                                           line.no)
+            return True
         key = self.key(first.split("\n")[0]) if first else None
         if first and key is None:
             key = self.key(cells[0].split("\n")[0]) if "\n" in cells[0] else None
@@ -176,8 +186,9 @@ class _Segmenter:
                 self._cell_lines(rest, line.no, target)
             return True
         flow_row = self.table_field is not None and self.table_field.key in FLOW_KEYS
-        if (not first or (flow_row and _LEADING_NUMBER.match(cells[0]))) and \
-                self.table_field is not None:
+        steps_row = flow_row and (_LEADING_NUMBER.match(cells[0]) is not None
+                                  or self.table_field is self.step_table)
+        if (not first or steps_row) and self.table_field is not None:
             self._cell_lines([c for c in cells if clean_inline(c)] if first else rest, line.no,
                              self.table_field)
             return True
@@ -207,6 +218,19 @@ class _Segmenter:
 
 
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)[.)]?(?=\s|[A-Z])")
+
+
+_ACTOR_WORDS = frozenset(
+    normalize(term) for language in LANGUAGES
+    for key in ("actors", "primary_actor") for term in language.words("sections", key)
+    if " " not in normalize(term)
+) | {"user"}
+
+
+def _actor_and_system(cells: list[str]) -> bool:
+    """The header of a two-column step table: one column for the actor, one for the system."""
+    named = [set(normalize(c).split()) for c in cells if clean_inline(c)]
+    return len(named) == 2 and bool(named[0] & _ACTOR_WORDS) and bool(named[1] & SYSTEM_WORDS)
 
 
 def _column_names(cells: list[str]) -> bool:
