@@ -254,3 +254,25 @@ def test_an_unnumbered_actor_and_system_table_is_the_main_flow_in_row_order():
     )
     uc = parse(body).use_case
     assert [s.actor for s in uc.main_flow] == ["Librarian", "System", "Librarian", "System"]
+
+
+def test_task_list_boxes_are_not_part_of_the_steps():
+    body = (
+        "### Primary actor\nAdmin\n\n### Main flow\n- [ ] Admin opens the user list\n"
+        "- [x] System shows all users\n- [ ] Admin bans a user\n\n### Exceptions\n"
+        "- [ ] 3a. The user is already banned: System warns Admin. Use case ends.\n"
+    )
+    uc = parse(body).use_case
+    assert [s.text for s in uc.main_flow][:2] == ["Admin opens the user list",
+                                                 "System shows all users"]
+    assert [(e.ref, e.step) for e in uc.extensions] == [("3a", "3")]
+
+
+def test_lettered_steps_are_steps_in_their_order():
+    body = (
+        "**Acteur principal :** Client\n\n**Scénario nominal :**\na) Le client saisit son nom.\n"
+        "b) Le système vérifie le nom.\nc) Le système ouvre la session.\n"
+    )
+    uc = parse(body).use_case
+    assert [(s.id, s.text) for s in uc.main_flow][0] == ("1", "Le client saisit son nom.")
+    assert len(uc.main_flow) == 3

@@ -146,6 +146,10 @@ def _top_level(items: list[Item]) -> set[int] | None:
     if numbered:
         base = min(items[i].indent for i in numbered)
         return {i for i in numbered if items[i].indent <= base + 1}
+    lettered = [i for i, it in enumerate(items) if it.kind is Label.LETTER]
+    if len(lettered) >= 2:
+        base = min(items[i].indent for i in lettered)
+        return {i for i in lettered if items[i].indent <= base + 1}
     bullets = [i for i, it in enumerate(items) if it.bullet and it.kind is Label.NONE and it.text]
     if bullets:
         base = min(items[i].indent for i in bullets)

@@ -19,6 +19,7 @@ class Label(Enum):
     COCKBURN = "cockburn"  # `3a.`, `*a.`, `2-3a.`, `1.a`, `9-B`
     COCKBURN_SUB = "cockburn_sub"  # `3a1.`, `3a1a.`
     RUP = "rup"  # `A1`, `AF2`, `E1`, `EF3`, `Alt 1`, `Exc 2`
+    LETTER = "letter"  # `a)`, `b)`: steps some templates letter instead of number
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ _NUMBER = re.compile(
 )
 _HIER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$")
 _ROMAN = re.compile(r"^([ivx]{1,4})[.)]\s+(.*)$")
+_LETTER = re.compile(r"^([a-z])\)\s+(.*)$")
 _LEADING_TAGS = re.compile(r"^(?:<[a-zA-Z][^>]*>\s*)+")
 _LEADING_BOLD = re.compile(r"^(\*\*|__)(.*?)(\*\*|__)")
 _OPEN_BOLD = re.compile(r"^(?:\*\*|__)")
@@ -74,7 +76,7 @@ _LABEL_STARTS = frozenset("0123456789(*+-•·▪◦oEeAaFivx<_") | {
 def read_item(line: Line, bare_numbers: bool = False) -> Item:
     """What kind of flow line this is. `bare_numbers` accepts `1 Text` as item 1."""
     text = line.text
-    if text[:1] not in _LABEL_STARTS:
+    if text[:1] not in _LABEL_STARTS and text[1:2] != ")":
         return Item(Label.NONE, "", clean_inline(text), line.indent, False, line)
     bullet = False
     m = _BULLET.match(text)
@@ -95,6 +97,7 @@ def read_item(line: Line, bare_numbers: bool = False) -> Item:
         (Label.RUP, _RUP),
         (Label.NUMBER, _NUMBER),
         (Label.SUB, _ROMAN),
+        (Label.LETTER, _LETTER),
     ):
         hit = pattern.match(body)
         if not hit:

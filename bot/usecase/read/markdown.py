@@ -202,7 +202,7 @@ class _Reader:
                 continue
             marker = f"{tok.info}{tok.markup}" if ordered else "-"
             no = tok.map[0] if tok.map else None
-            inner = self.blocks(len(self.tokens), tok.level + 1)
+            inner = _unchecked(self.blocks(len(self.tokens), tok.level + 1))
             self.pos += 1  # list_item_close
             items.append(Item(marker, tuple(inner), None if no is None else no + 1,
                               0 if no is None else self.indent_of(no)))
@@ -225,6 +225,21 @@ class _Reader:
             elif tok.type == "inline":
                 cells.append(_cell(tok.content, tok.children))
         return Table(tuple(rows))
+
+
+_TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
+
+
+def _unchecked(blocks: list[Block]) -> list[Block]:
+    """A GFM task-list item (`- [ ] Admin opens the list`) without its box: the box is the
+    tracker's checkbox, not part of the step."""
+    if blocks and isinstance(blocks[0], Paragraph) and blocks[0].lines:
+        head, *rest = blocks[0].lines
+        if _TASK_BOX.match(head.text):
+            text = _TASK_BOX.sub("", head.text)
+            first = Paragraph((Text(text, head.line, head.indent), *rest))
+            return [first, *blocks[1:]]
+    return blocks
 
 
 _PIPE = re.compile(r"(?<!\\)\|")
