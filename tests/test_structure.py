@@ -274,5 +274,5 @@ def test_lettered_steps_are_steps_in_their_order():
         "b) Le système vérifie le nom.\nc) Le système ouvre la session.\n"
     )
     uc = parse(body).use_case
-    assert [(s.id, s.text) for s in uc.main_flow][0] == ("1", "Le client saisit son nom.")
+    assert (uc.main_flow[0].id, uc.main_flow[0].text) == ("1", "Le client saisit son nom.")
     assert len(uc.main_flow) == 3
