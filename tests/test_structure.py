@@ -3,6 +3,8 @@ flows are recognised by their shape when no heading names them."""
 
 from __future__ import annotations
 
+import json
+
 from bot.lint.engine import lint_text
 from bot.lint.explain import explain
 from bot.usecase.parse import parse
@@ -276,3 +278,27 @@ def test_lettered_steps_are_steps_in_their_order():
     uc = parse(body).use_case
     assert (uc.main_flow[0].id, uc.main_flow[0].text) == ("1", "Le client saisit son nom.")
     assert len(uc.main_flow) == 3
+
+
+def test_adf_task_lists_and_expands_are_read_like_lists_and_sections():
+    def text(t: str) -> dict[str, object]:
+        return {"type": "text", "text": t}
+
+    def heading(t: str) -> dict[str, object]:
+        return {"type": "heading", "attrs": {"level": 2}, "content": [text(t)]}
+
+    doc = {"type": "doc", "version": 1, "content": [
+        heading("Primary actor"), {"type": "paragraph", "content": [text("Clerk")]},
+        heading("Main flow"),
+        {"type": "taskList", "content": [
+            {"type": "taskItem", "content": [text("Clerk opens the case.")]},
+            {"type": "taskItem", "content": [text("System files it.")]},
+        ]},
+        {"type": "expand", "attrs": {"title": "More"}, "content": [
+            heading("Extensions"),
+            {"type": "paragraph", "content": [text("2a. Filing fails: System warns Clerk.")]},
+        ]},
+    ]}
+    uc = parse(json.dumps(doc)).use_case
+    assert [s.text for s in uc.main_flow] == ["Clerk opens the case.", "System files it."]
+    assert [e.ref for e in uc.extensions] == ["2a"]

@@ -82,6 +82,11 @@ def _blocks(nodes: list[Any], depth: int) -> list[Block]:
             out.append(Paragraph(_texts(node)))
         elif kind in ("orderedList", "bulletList"):
             out.append(_list(node, depth))
+        elif kind in ("taskList", "decisionList"):
+            # Their items hold text runs directly, not paragraphs.
+            out.append(ListBlock(False, tuple(
+                Item("-", (Paragraph(_texts(item)),), None) for item in _children(node)
+            )))
         elif kind == "table":
             out.append(Table(tuple(
                 Row(tuple(_cell(cell, depth) for cell in _children(row)), None)
