@@ -5,6 +5,7 @@ key. Secrets are read only from the environment and are never printed."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -153,7 +154,12 @@ class ReportConfig(_Section):
 
 class WorkerConfig(_Section):
     concurrency: int = Field(default=1, ge=1, le=64)
+    # Attempts for a failure that may heal when someone acts (a 403 or 404); outages and
+    # rate limits are waited out for `retry_hours` however many attempts that takes.
     max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+
+
 
 
 class Settings(BaseSettings):
@@ -191,6 +197,10 @@ class Settings(BaseSettings):
         )
 
 
+_URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s/]+@")
+_URL_TOKEN = re.compile(r"((?:token|key|secret|password)=)[^&\s'\"]+", re.IGNORECASE)
+
+
 class Secrets(BaseModel):
     """Credentials from the environment only. `SecretStr` keeps them out of reprs and logs."""
 
@@ -206,6 +216,24 @@ class Secrets(BaseModel):
     jira_pat: SecretStr | None = None
     jira_webhook_secret: SecretStr | None = None
     jira_webhook_token: SecretStr | None = None
+
+    def scrub(self, text: str) -> str:
+        """`text` with every secret value, and credentials written into URLs, blanked out."""
+        for value in self._values():
+            text = text.replace(value, "[secret]")
+        text = _URL_PASSWORD.sub(r"\1[secret]@", text)
+        return _URL_TOKEN.sub(r"\1[secret]", text)
+
+    def _values(self) -> list[str]:
+        found: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                raw = value.get_secret_value()
+                # Comma-separated rotating secrets, each of which may show alone.
+                found += [raw, *(p.strip() for p in raw.split(","))]
+        # The longest first, so that no part of a longer secret is left behind.
+        return sorted({v for v in found if len(v) >= 4}, key=len, reverse=True)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Secrets:

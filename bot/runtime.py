@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import socket
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import Secrets, Settings
+from bot.config import ConfigError, Secrets, Settings
 from bot.jobs.github_handler import GitHubHandler
 from bot.jobs.jira_handler import JiraHandler
-from bot.jobs.worker import Handler, HandlerFor, Worker
+from bot.jobs.worker import Handler, HandlerFor, RetryPolicy, Worker
 from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
@@ -38,12 +40,39 @@ def github_web_url(api_url: str) -> str:
     return api.removesuffix("/api/v3")
 
 
+# Longer than any path an operating system accepts.
+MAX_PATH = 4096
+# A key's base64 body without its PEM lines: nobody's path looks like that.
+_KEY_MATERIAL = re.compile(r"[A-Za-z0-9+/=]{200,}")
+
+
 def private_key(raw: str | None) -> str | None:
-    """`GITHUB_APP_PRIVATE_KEY` is the PEM text itself or a path to it."""
-    if not raw or "BEGIN" in raw:
+    """`GITHUB_APP_PRIVATE_KEY` is the PEM text itself or a path to it. Whatever goes wrong
+    is told by the variable's name: the value may be the key, and must not be shown."""
+    if not raw:
         return raw
-    with open(raw, encoding="utf-8") as fh:
-        return fh.read()
+    if "-----BEGIN" in raw:
+        # A key pasted into a one-line variable often carries its line breaks as `\n`.
+        return raw.replace("\\n", "\n") if "\n" not in raw else raw
+    if "\n" in raw or "\0" in raw or len(raw) > MAX_PATH or _KEY_MATERIAL.fullmatch(raw):
+        raise ConfigError("GITHUB_APP_PRIVATE_KEY is neither PEM text (-----BEGIN ...) nor a "
+                          "file path")
+    try:
+        with open(raw, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeError):
+        raise ConfigError("GITHUB_APP_PRIVATE_KEY is not PEM text and names no readable "
+                          "file") from None
+    if "-----BEGIN" not in text:
+        raise ConfigError("the file GITHUB_APP_PRIVATE_KEY names holds no PEM key") from None
+    return text
+
+
+def worker_id() -> str:
+    """This process's name on its claims, the same after a restart where the platform gives
+    one (Heroku's `DYNO`, a container's host name with pid 1); otherwise host and pid, and
+    a restarted process's orphans wait out their short lease."""
+    return os.environ.get("DYNO") or f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -53,6 +82,7 @@ class Runtime:
     db: Database
     metrics: Metrics
     dry_run: bool = False
+    worker_id: str = field(default_factory=worker_id)
     _jira: JiraClient | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -130,5 +160,16 @@ class Runtime:
                 log.error("%s", exc)
 
     def worker(self) -> Worker:
+        w = self.settings.worker
         return Worker(self.db, self.handler_factory(), self.metrics,
-                      self.settings.worker.max_attempts)
+                      RetryPolicy(retry_hours=w.retry_hours, max_attempts=w.max_attempts),
+                      self.worker_id, scrub=self.secrets.scrub)
+
+    def take_back_claims(self, every_claim: bool) -> None:
+        """At start: events this process had claimed before it stopped are due again now,
+        not when their lease runs out; `every_claim` for the one-process `serve`, which is
+        the only worker there is."""
+        released = queue.release(self.db, None if every_claim else self.worker_id)
+        if released:
+            logging.getLogger("usecase_bot").info(
+                "took back %s event(s) claimed before the restart", released)

@@ -170,82 +170,18 @@ def subject_of(text: str) -> Subject | None:
     Leading clauses ("In step 2, ...", "If the card is invalid, ...") are skipped; a
     passive sentence has no acting subject.
     """
-    sentence = clean_inline(text)
-    sentence = re.split(r"(?<=[.!?;])\s", sentence, maxsplit=1)[0]
-    for _ in range(3):
-        first = sentence.split(" ", 1)[0].lower().strip(",")
-        if first in _LEADING_FILLERS:
-            sentence = sentence.split(" ", 1)[1] if " " in sentence else ""
-            continue
-        if first in CLAUSE_STARTERS:
-            if "," not in sentence:
-                return None
-            sentence = sentence.split(",", 1)[1].strip()
-            continue
-        break
-    tokens = _TOKEN.findall(sentence)
-    foreign = False
-    if tokens and re.match(r"(?i)^(?:l|d)['’]\w", tokens[0]):
-        tokens[0] = tokens[0][2:]
-        foreign = True
-    determined = bool(tokens) and tokens[0].lower() in DETERMINERS
-    while tokens and tokens[0].lower() in DETERMINERS:
-        foreign = foreign or tokens[0].lower() not in ENGLISH_DETERMINERS
-        tokens = tokens[1:]
-    subject: list[str] = []
-    stop_index = len(tokens)
-    at_verb = False
-    for i, token in enumerate(tokens):
-        low = token.lower()
-        if not subject:
-            if low in PRONOUNS or not re.match(r"[\w]", token):
-                return None
-            if low in VERBS or low in AUX or low in CLAUSE_STARTERS:
-                return None
-            subject.append(token)
-            continue
-        if low in AUX or low in VERBS or low in PREPOSITIONS or low.endswith("ly"):
-            stop_index = i
-            at_verb = low not in PREPOSITIONS
-            break
-        if token[:1].islower() and subject[-1][:1].isupper() and not subject[-1].isupper():
-            plural_role = low.endswith("s") and _is_role_word(low)
-            nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
-            if not (_singular(low) in PERSON_WORDS or plural_role or nxt in AUX):
-                stop_index = i
-                at_verb = True
-                break
-        if (
-            low.endswith("s")
-            and len(low) > 3
-            and not _is_role_word(low)
-            and not low.endswith(("ss", "us", "is", "'s"))
-        ):
-            stop_index = i
-            at_verb = True
-            break
-        if low.endswith("ed") and len(low) > 4:
-            stop_index = i
-            at_verb = True
-            break
-        if len(subject) >= 4 or (foreign and not token[:1].isupper()):
-            # Romance and Germanic articles come before a one-word noun: "el sistema valida".
-            stop_index = i
-            at_verb = True
-            break
-        subject.append(token)
-    if _is_passive(tokens[stop_index : stop_index + 8]):
+    sentence = _main_clause(text)
+    if sentence is None:
         return None
-    if stop_index < len(tokens) and tokens[stop_index].lower() in COPULAS:
-        return None  # "The PIN is wrong": a state, nobody acts
-    while len(subject) > 1 and re.fullmatch(r"[A-Z]", subject[-1]):
-        subject.pop()  # "shop worker A": the letter names an instance, not a role
-    roles = [i for i, tok in enumerate(subject) if _is_role_word(tok.lower())]
-    if roles and not at_verb and not _is_role_word(subject[-1].lower()):
-        del subject[roles[-1] + 1 :]  # "databeheerder meldt": no verb lexicon for every language
-        at_verb = True
-    if not at_verb and not any(_verbish(t) for t in tokens[stop_index : stop_index + 8]):
-        return None  # "Wrong PIN at step 7": a condition, nobody acts
+    tokens, foreign, determined = _without_article(_TOKEN.findall(sentence))
+    run = _noun_run(tokens, foreign)
+    if run is None:
+        return None
+    subject, stop, at_verb = run
+    acting = _acting(subject, tokens, stop, at_verb)
+    if acting is None:
+        return None
+    subject, at_verb = acting
     written = " ".join(subject).strip(" ,:;")
     normalised = tuple(w for w in words(written) if w not in GENERIC_MODIFIERS) or tuple(
         words(written)
@@ -254,9 +190,109 @@ def subject_of(text: str) -> Subject | None:
         return None
     if any(ch.isdigit() for ch in written):
         return None  # "AL01 Inativar Cliente", "Scenario 1.4 Manager": a label, not a party
-    after = [t.lower() for t in tokens[stop_index + 1 : stop_index + 3]]
-    verb = tokens[stop_index].lower() if stop_index < len(tokens) else ""
-    transitive = (
+    return Subject(written, normalised, _transitive(tokens, stop, at_verb, determined))
+
+
+def _main_clause(text: str) -> str | None:
+    """The first sentence without leading fillers ("Then") and clauses ("If …, ")."""
+    sentence = clean_inline(text)
+    sentence = re.split(r"(?<=[.!?;])\s", sentence, maxsplit=1)[0]
+    for _ in range(3):
+        first = sentence.split(" ", 1)[0].lower().strip(",")
+        if first in _LEADING_FILLERS:
+            sentence = sentence.split(" ", 1)[1] if " " in sentence else ""
+        elif first in CLAUSE_STARTERS:
+            if "," not in sentence:
+                return None
+            sentence = sentence.split(",", 1)[1].strip()
+        else:
+            break
+    return sentence
+
+
+def _without_article(tokens: list[str]) -> tuple[list[str], bool, bool]:
+    """The tokens after the leading articles, whether an article was not English, and
+    whether there was one at all."""
+    foreign = False
+    if tokens and re.match(r"(?i)^(?:l|d)['’]\w", tokens[0]):
+        tokens[0] = tokens[0][2:]
+        foreign = True
+    determined = bool(tokens) and tokens[0].lower() in DETERMINERS
+    while tokens and tokens[0].lower() in DETERMINERS:
+        foreign = foreign or tokens[0].lower() not in ENGLISH_DETERMINERS
+        tokens = tokens[1:]
+    return tokens, foreign, determined
+
+
+def _noun_run(tokens: list[str], foreign: bool) -> tuple[list[str], int, bool] | None:
+    """The words before the verb, where the verb stands, and whether a verb (not a
+    preposition or the end) stopped the run; None when the sentence opens with no noun."""
+    if not tokens:
+        return [], 0, False
+    low = tokens[0].lower()
+    if low in PRONOUNS or not re.match(r"[\w]", tokens[0]):
+        return None
+    if low in VERBS or low in AUX or low in CLAUSE_STARTERS:
+        return None
+    subject = [tokens[0]]
+    for i in range(1, len(tokens)):
+        stop = _stops_run(tokens, i, subject, foreign)
+        if stop is not None:
+            return subject, i, stop
+        subject.append(tokens[i])
+    return subject, len(tokens), False
+
+
+def _stops_run(tokens: list[str], i: int, subject: list[str], foreign: bool) -> bool | None:
+    """None when token i goes on the noun phrase; else whether it is a verb."""
+    token = tokens[i]
+    low = token.lower()
+    if low in AUX or low in VERBS or low in PREPOSITIONS or low.endswith("ly"):
+        return low not in PREPOSITIONS
+    if token[:1].islower() and subject[-1][:1].isupper() and not subject[-1].isupper():
+        plural_role = low.endswith("s") and _is_role_word(low)
+        nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+        if not (_singular(low) in PERSON_WORDS or plural_role or nxt in AUX):
+            return True
+    if (
+        low.endswith("s")
+        and len(low) > 3
+        and not _is_role_word(low)
+        and not low.endswith(("ss", "us", "is", "'s"))
+    ):
+        return True
+    if low.endswith("ed") and len(low) > 4:
+        return True
+    # Romance and Germanic articles come before a one-word noun: "el sistema valida".
+    if len(subject) >= 4 or (foreign and not token[:1].isupper()):
+        return True
+    return None
+
+
+def _acting(
+    subject: list[str], tokens: list[str], stop: int, at_verb: bool
+) -> tuple[list[str], bool] | None:
+    """The subject trimmed to the party, or None when nobody acts in the sentence."""
+    if _is_passive(tokens[stop : stop + 8]):
+        return None
+    if stop < len(tokens) and tokens[stop].lower() in COPULAS:
+        return None  # "The PIN is wrong": a state, nobody acts
+    while len(subject) > 1 and re.fullmatch(r"[A-Z]", subject[-1]):
+        subject.pop()  # "shop worker A": the letter names an instance, not a role
+    roles = [i for i, tok in enumerate(subject) if _is_role_word(tok.lower())]
+    if roles and not at_verb and not _is_role_word(subject[-1].lower()):
+        del subject[roles[-1] + 1 :]  # "databeheerder meldt": no verb lexicon for every language
+        at_verb = True
+    if not at_verb and not any(_verbish(t) for t in tokens[stop : stop + 8]):
+        return None  # "Wrong PIN at step 7": a condition, nobody acts
+    return subject, at_verb
+
+
+def _transitive(tokens: list[str], stop: int, at_verb: bool, determined: bool) -> bool:
+    """Whether the verb has an object ("pays the refund"), so its subject acts on something."""
+    after = [t.lower() for t in tokens[stop + 1 : stop + 3]]
+    verb = tokens[stop].lower() if stop < len(tokens) else ""
+    return (
         at_verb
         # Without an article, "Visit the page" or "Handle returns" could be a command.
         and (determined or (verb.endswith("s") and not verb.endswith("ss")))
@@ -266,7 +302,6 @@ def subject_of(text: str) -> Subject | None:
         and (after[0] in DETERMINERS or (after[0] not in PREPOSITIONS and after[0].isalpha()
                                           and not after[0].endswith("ly")))
     )
-    return Subject(written, normalised, transitive)
 
 
 def _verbish(token: str) -> bool:
