@@ -194,13 +194,12 @@ def test_retry_after_is_honoured(fake, bot):
     assert 41 <= waits <= 50
 
 
-def test_an_event_that_keeps_failing_is_dead_and_visible(fake, bot, settings):
-    fake.fail_next("POST", r"/issues/1/comments$", 502, times=100)
+def test_an_event_github_will_never_accept_is_dead_at_once_and_visible(fake, bot):
+    fake.fail_next("POST", r"/issues/1/comments$", 422, times=100)
     open_use_case(fake, bot)
-    for _ in range(settings.worker.max_attempts):
-        bot.make_due()
-        bot.drain()
-    assert bot.events()[0].status == "dead"
+    (event,) = bot.events()
+    assert (event.status, event.attempts) == ("dead", 1)
+    assert "422" in event.last_error
     health = requests.get(f"{bot.url}/healthz", timeout=5).json()
     assert health["status"] == "ok" and health["queue"]["failed"] >= 1
     metrics = requests.get(f"{bot.url}/metrics", timeout=5).text

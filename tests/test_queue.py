@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import timedelta
 
@@ -11,30 +10,21 @@ from sqlalchemy import text, update
 
 from bot.store import queue
 from bot.store.db import Database
-from bot.store.models import Base, Event
+from bot.store.models import Event
+from tests.databases import KINDS, open_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=KINDS)
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'queue.db'}")
-    else:
-        url = os.environ.get("TEST_DATABASE_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("TEST_DATABASE_URL is not set in CI: .ci/run starts PostgreSQL")
-            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it up)")
-        database = Database(url)
-        Base.metadata.drop_all(database.engine)
-    database.create_schema()
-    yield database
-    if request.param == "postgresql":
-        Base.metadata.drop_all(database.engine)
-    database.dispose()
+    yield from open_database(request.param, tmp_path)
 
 
 def put(db, delivery, key="github:o/r#1", event="issues"):
     return queue.enqueue(db, "github", delivery, event, "opened", key, "{}")
+
+
+def take(db, worker="w1"):
+    return queue.claim(db, worker)
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -53,41 +43,124 @@ def test_events_of_one_issue_are_taken_in_order_and_one_at_a_time(db):
     put(db, "a1", key="k:a")
     put(db, "a2", key="k:a")
     put(db, "b1", key="k:b")
-    first = queue.claim(db)
-    second = queue.claim(db)
+    first = take(db)
+    second = take(db)
     assert (first.delivery, second.delivery) == ("a1", "b1")
-    assert queue.claim(db) is None  # a2 waits for a1
-    queue.complete(db, first.id)
-    assert queue.claim(db).delivery == "a2"
+    assert take(db) is None  # a2 waits for a1
+    assert queue.complete(db, first)
+    assert take(db).delivery == "a2"
 
 
 def test_a_failed_event_blocks_its_issue_until_it_is_retried(db):
     put(db, "a1", key="k:a")
     put(db, "a2", key="k:a")
-    taken = queue.claim(db)
-    dead = queue.retry_later(db, taken.id, "boom", timedelta(seconds=60), max_attempts=5)
-    assert dead is False
-    assert queue.claim(db) is None
+    taken = take(db)
+    assert queue.retry_later(db, taken, "boom", queue.now() + timedelta(seconds=60))
+    assert take(db) is None
     assert queue.stats(db).failed == 1
 
 
 def test_a_dead_event_no_longer_blocks_its_issue(db):
     put(db, "a1", key="k:a")
     put(db, "a2", key="k:a")
-    taken = queue.claim(db)
-    assert queue.retry_later(db, taken.id, "boom", timedelta(0), max_attempts=1) is True
-    assert queue.claim(db).delivery == "a2"
+    assert queue.bury(db, take(db), "boom")
+    assert take(db).delivery == "a2"
     assert queue.stats(db).dead == 1
 
 
 def test_an_event_whose_worker_died_is_taken_again_after_its_lease(db):
     put(db, "a1")
-    taken = queue.claim(db)
-    assert queue.claim(db) is None
-    with db.session() as s:
-        s.execute(update(Event).values(locked_until=taken.received_at - timedelta(seconds=1)))
-    again = queue.claim(db)
+    taken = take(db)
+    assert take(db) is None
+    expire_leases(db)
+    again = take(db, "w2")
     assert (again.id, again.attempts) == (taken.id, 2)
+
+
+def expire_leases(db):
+    with db.session() as s:
+        s.execute(update(Event).values(locked_until=queue.now() - timedelta(seconds=1)))
+
+
+def test_a_stale_claim_can_neither_finish_nor_reschedule_the_event(db):
+    put(db, "a1")
+    stale = take(db, "w1")
+    expire_leases(db)
+    current = take(db, "w2")
+    assert queue.complete(db, stale) is False
+    assert queue.retry_later(db, stale, "late", queue.now()) is False
+    assert queue.bury(db, stale, "late") is False
+    assert queue.renew(db, stale) is False
+    (row,) = rows(db)
+    assert (row.status, row.claim_token, row.last_error) == ("processing", current.token, None)
+    assert queue.complete(db, current) is True
+
+
+def rows(db):
+    with db.session() as s:
+        return list(s.query(Event).order_by(Event.id))
+
+
+def test_a_restarted_process_takes_back_its_own_claims_at_once(db):
+    put(db, "a1", key="k:a")
+    put(db, "b1", key="k:b")
+    mine = take(db, "host:1")
+    theirs = take(db, "host:2")
+    assert queue.release(db, "host:1") == 1
+    again = take(db, "host:1")
+    assert (again.id, again.attempts) == (mine.id, 2)
+    assert queue.complete(db, theirs) is True  # the other process's claim was left alone
+
+
+def test_the_one_process_server_takes_back_every_claim(db):
+    put(db, "a1", key="k:a")
+    put(db, "b1", key="k:b")
+    take(db, "old:1")
+    take(db, "old:2")
+    assert queue.release(db, None) == 2
+    assert take(db, "new") is not None and take(db, "new") is not None
+
+
+def test_a_renewed_lease_keeps_other_workers_off(db):
+    put(db, "a1")
+    taken = take(db, "w1")
+    expire_leases(db)
+    assert queue.renew(db, taken, timedelta(minutes=1)) is True
+    assert take(db, "w2") is None
+
+
+def test_a_redelivered_dead_event_is_queued_again_with_a_fresh_start(db):
+    put(db, "a1")
+    taken = take(db)
+    assert queue.bury(db, taken, "GitHub answered 422")
+    assert put(db, "a1") is True
+    (row,) = rows(db)
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert take(db).id == taken.id
+    assert put(db, "a1") is False  # no longer dead: a duplicate again
+
+
+def test_retrying_dead_events_by_id_or_all_of_them(db):
+    for name in ("a", "b", "c"):
+        put(db, name, key=f"k:{name}")
+    for _ in range(3):
+        queue.bury(db, take(db), "boom")
+    first, *_ = rows(db)
+    assert queue.retry_dead(db, [first.id, 999_999]) == 1
+    assert [v.id for v in queue.listing(db, "dead", 10)] == [r.id for r in rows(db)][:0:-1]
+    assert queue.retry_dead(db, None) == 2
+    assert queue.listing(db, "dead", 10) == []
+    assert len(queue.listing(db, "pending", 10)) == 3
+
+
+def test_the_listing_shows_failed_events_with_their_last_error(db):
+    put(db, "a1", key="k:a")
+    put(db, "b1", key="k:b")
+    queue.retry_later(db, take(db), "GitHub answered 502", queue.now() + timedelta(hours=1))
+    (failed,) = queue.listing(db, "failed", 10)
+    assert (failed.issue_key, failed.attempts, failed.last_error) == (
+        "k:a", 1, "GitHub answered 502")
+    assert [v.issue_key for v in queue.listing(db, None, 1)] == ["k:b"]
 
 
 def test_concurrent_workers_never_take_the_same_event(db):
@@ -97,10 +170,10 @@ def test_concurrent_workers_never_take_the_same_event(db):
     lock = threading.Lock()
 
     def work():
-        while (claimed := queue.claim(db)) is not None:
+        while (claimed := take(db)) is not None:
             with lock:
                 taken.append(claimed.id)
-            queue.complete(db, claimed.id)
+            queue.complete(db, claimed)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:

@@ -17,7 +17,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        options: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+        # hide_parameters: an SQL error names the statement, never the payload it carried.
+        options: dict[str, Any] = {"future": True, "pool_pre_ping": True,
+                                   "hide_parameters": True}
         if self.is_sqlite:
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         self.engine: Engine = create_engine(url, **options)

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite hands out row ids only to a column declared INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -18,7 +29,7 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (UniqueConstraint("tracker", "delivery", name="uq_event_delivery"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     tracker: Mapped[str] = mapped_column(String(16))
     delivery: Mapped[str] = mapped_column(String(200))
     event: Mapped[str] = mapped_column(String(64))
@@ -30,6 +41,10 @@ class Event(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Who holds the claim: the process (so a restarted one takes its claims back at once)
+    # and this one claim (so a worker whose lease was taken over cannot finish the event).
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -44,7 +59,7 @@ class IssueRecord(Base):
     tracker: Mapped[str] = mapped_column(String(16))
     repo: Mapped[str] = mapped_column(String(200), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    issue_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    issue_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     labels: Mapped[str] = mapped_column(Text, default="[]")
@@ -60,7 +75,7 @@ class BotComment(Base):
 
     issue_key: Mapped[str] = mapped_column(String(300), primary_key=True)
     marker: Mapped[str] = mapped_column(String(32), primary_key=True)
-    comment_id: Mapped[int] = mapped_column(Integer)
+    comment_id: Mapped[int] = mapped_column(BigInteger)
     body_hash: Mapped[str] = mapped_column(String(64))
 
 

@@ -1,12 +1,14 @@
-"""The durable event queue: store on receipt, claim per issue in order, retry with backoff,
-and mark dead after too many attempts."""
+"""The durable event queue: store on receipt, claim per issue in order under a short lease
+that the worker renews, and finish or reschedule an event only while holding its claim."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -14,8 +16,10 @@ from bot.store.db import Database
 from bot.store.models import Event
 
 PENDING, PROCESSING, DONE, DEAD = "pending", "processing", "done", "dead"
-# A claimed event whose worker died is offered again once its lease runs out.
-LEASE = timedelta(minutes=5)
+# Short, because a worker that died holds its issue's events back for this long; a live
+# worker renews it while its handler runs.
+LEASE = timedelta(seconds=30)
+MAX_ERROR = 2000
 
 
 def now() -> datetime:
@@ -33,6 +37,8 @@ class Claimed:
     payload: str
     attempts: int
     received_at: datetime
+    # Proves the claim is still ours when the event is finished or rescheduled.
+    token: str
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,27 @@ class QueueStats:
     dead: int
 
 
+@dataclass(frozen=True)
+class EventView:
+    """An event as an operator sees it."""
+
+    id: int
+    tracker: str
+    event: str
+    action: str | None
+    issue_key: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+
+
 def enqueue(
     db: Database, tracker: str, delivery: str, event: str, action: str | None, issue_key: str,
     payload: str,
 ) -> bool:
-    """Store an event; False when the same delivery was stored before (a redelivery)."""
+    """Store an event; False when the same delivery was stored before (a redelivery), unless
+    that one is dead: then it is queued again, so a redelivery is an operator's retry."""
     stamp = now()
     try:
         with db.session() as s:
@@ -56,13 +78,14 @@ def enqueue(
                 next_attempt_at=stamp, received_at=stamp,
             ))
     except IntegrityError:
-        return False
+        return _revive(db, (Event.tracker == tracker) & (Event.delivery == delivery)) == 1
     return True
 
 
-def claim(db: Database) -> Claimed | None:
+def claim(db: Database, worker: str, lease: timedelta = LEASE,
+          at: datetime | None = None) -> Claimed | None:
     """The oldest event that is due and is the first unfinished event of its issue."""
-    stamp = now()
+    stamp = at or now()
     earlier = aliased(Event)
     blocked = exists().where(
         and_(
@@ -85,39 +108,103 @@ def claim(db: Database) -> Claimed | None:
         if row is None:
             return None
         claimed = Claimed(row.id, row.tracker, row.delivery, row.event, row.action,
-                          row.issue_key, row.payload, row.attempts + 1, row.received_at)
+                          row.issue_key, row.payload, row.attempts + 1, row.received_at,
+                          secrets.token_hex(16))
         # Compare-and-set, so two workers never take the same event.
         taken = s.execute(  # type: ignore[attr-defined]
             update(Event)
             .where(Event.id == row.id, Event.status == row.status,
                    Event.attempts == row.attempts)
-            .values(status=PROCESSING, attempts=claimed.attempts, locked_until=stamp + LEASE)
+            .values(status=PROCESSING, attempts=claimed.attempts, locked_until=stamp + lease,
+                    worker=worker, claim_token=claimed.token)
             .execution_options(synchronize_session=False)
         ).rowcount
         return claimed if taken == 1 else None
 
 
-def complete(db: Database, event_id: int) -> None:
-    with db.session() as s:
-        s.execute(update(Event).where(Event.id == event_id).values(
-            status=DONE, finished_at=now(), locked_until=None, last_error=None
-        ))
+def _held(claimed: Claimed) -> ColumnElement[bool]:
+    return and_(Event.id == claimed.id, Event.status == PROCESSING,
+                Event.claim_token == claimed.token)
 
 
-def retry_later(db: Database, event_id: int, error: str, delay: timedelta,
-                max_attempts: int) -> bool:
-    """Schedule another attempt, or mark the event dead; True when it is dead."""
+def _fenced_update(db: Database, claimed: Claimed, **values: object) -> bool:
+    """Apply `values` only while the claim is still ours; whether it was."""
     with db.session() as s:
-        attempts = s.execute(select(Event.attempts).where(Event.id == event_id)).scalar_one()
-        dead = attempts >= max_attempts
-        s.execute(update(Event).where(Event.id == event_id).values(
-            status=DEAD if dead else PENDING,
-            next_attempt_at=now() + delay,
-            locked_until=None,
-            last_error=error[:2000],
-            finished_at=now() if dead else None,
-        ))
-    return dead
+        changed: int = s.execute(  # type: ignore[attr-defined]
+            update(Event).where(_held(claimed)).values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return changed == 1
+
+
+def renew(db: Database, claimed: Claimed, lease: timedelta = LEASE,
+          at: datetime | None = None) -> bool:
+    """Extend the lease; False when another worker has taken the event over."""
+    return _fenced_update(db, claimed, locked_until=(at or now()) + lease)
+
+
+def complete(db: Database, claimed: Claimed, at: datetime | None = None) -> bool:
+    return _fenced_update(db, claimed, status=DONE, finished_at=at or now(),
+                          locked_until=None, claim_token=None, last_error=None)
+
+
+def retry_later(db: Database, claimed: Claimed, error: str, when: datetime) -> bool:
+    return _fenced_update(db, claimed, status=PENDING, next_attempt_at=when,
+                          locked_until=None, claim_token=None, last_error=error[:MAX_ERROR])
+
+
+def bury(db: Database, claimed: Claimed, error: str, at: datetime | None = None) -> bool:
+    """Mark the event dead: it no longer blocks its issue and waits for an operator."""
+    return _fenced_update(db, claimed, status=DEAD, finished_at=at or now(),
+                          locked_until=None, claim_token=None, last_error=error[:MAX_ERROR])
+
+
+def release(db: Database, worker: str | None) -> int:
+    """Give back at once what a restarted process had claimed (every claim when `worker` is
+    None); the number of events released. Their attempt still counts."""
+    held = Event.status == PROCESSING
+    if worker is not None:
+        held = held & (Event.worker == worker)
+    with db.session() as s:
+        released: int = s.execute(  # type: ignore[attr-defined]
+            update(Event).where(held).values(status=PENDING, locked_until=None,
+                                             claim_token=None, next_attempt_at=now())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return released
+
+
+def _revive(db: Database, which: ColumnElement[bool]) -> int:
+    """Queue dead events again with a fresh retry window; how many there were."""
+    stamp = now()
+    with db.session() as s:
+        revived: int = s.execute(  # type: ignore[attr-defined]
+            update(Event).where(which, Event.status == DEAD).values(
+                status=PENDING, attempts=0, next_attempt_at=stamp, received_at=stamp,
+                finished_at=None,
+            ).execution_options(synchronize_session=False)
+        ).rowcount
+    return revived
+
+
+def retry_dead(db: Database, ids: Sequence[int] | None) -> int:
+    """Queue the dead events with these ids (every dead event when None) again."""
+    return _revive(db, Event.id.in_(ids) if ids is not None else Event.id.is_not(None))
+
+
+def listing(db: Database, status: str | None, limit: int) -> list[EventView]:
+    """Unfinished events, newest first: `pending` (waiting or running), `failed` (waiting
+    for another attempt after a failure), `dead`, or all three when `status` is None."""
+    where = {
+        None: Event.status.in_((PENDING, PROCESSING, DEAD)),
+        "pending": Event.status.in_((PENDING, PROCESSING)),
+        "failed": (Event.status == PENDING) & (Event.attempts > 0),
+        "dead": Event.status == DEAD,
+    }[status]
+    with db.session() as s:
+        rows = s.execute(select(Event).where(where).order_by(Event.id.desc()).limit(limit))
+        return [EventView(r.id, r.tracker, r.event, r.action, r.issue_key, r.status,
+                          r.attempts, r.next_attempt_at, r.last_error) for r in rows.scalars()]
 
 
 def stats(db: Database) -> QueueStats:

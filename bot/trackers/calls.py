@@ -5,10 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 
 import requests
 
 from bot.metrics import Metrics
+
+
+class Fault(StrEnum):
+    """How a failure is treated."""
+
+    # Waited out with backoff for `worker.retry_hours`: outages, timeouts, rate limits,
+    # a token being refreshed, a conflict between two writers.
+    TRANSIENT = "transient"
+    # May heal when someone acts (a permission granted, an issue made visible): retried
+    # up to `worker.max_attempts` times.
+    DOUBTFUL = "doubtful"
+    # The tracker will never accept it: dead at once, with the reason.
+    PERMANENT = "permanent"
+
+
+# 4xx answers that can change without the request changing.
+WAITED_OUT = frozenset({401, 408, 409, 429})
+MAY_HEAL = frozenset({403, 404})
 
 
 class TrackerError(Exception):
@@ -19,6 +38,16 @@ class TrackerError(Exception):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+
+    @property
+    def fault(self) -> Fault:
+        if self.status is None:
+            # No answer (unreachable) comes with a retry hint; a refusal of ours (no
+            # credentials, a missing link type) does not, and waiting will not fix it.
+            return Fault.PERMANENT if self.retry_after is None else Fault.TRANSIENT
+        if self.status >= 500 or self.status in WAITED_OUT or self.retry_after:
+            return Fault.TRANSIENT
+        return Fault.DOUBTFUL if self.status in MAY_HEAL else Fault.PERMANENT
 
 
 # Turns a client library's exception into a TrackerError, or returns None to pass it on.

@@ -1,0 +1,195 @@
+"""The worker against real databases and the fake GitHub: a slow handler keeps its lease,
+outages are waited out, what the tracker will never accept is dead at once with the reason."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Secrets
+from bot.jobs.worker import RetryPolicy, Worker
+from bot.metrics import Metrics
+from bot.store import queue
+from bot.trackers.calls import Fault, TrackerError
+from tests import github_payloads as gh
+from tests.databases import KINDS, open_database
+from tests.github_harness import INCOMPLETE, REPO, lint_comments
+
+
+@pytest.fixture(params=KINDS)
+def db(request, tmp_path):
+    yield from open_database(request.param, tmp_path)
+
+
+def worker_on(db, handler, lease=queue.LEASE, policy=RetryPolicy(), scrub=str):
+    return Worker(db, lambda _tracker, _payload: handler, Metrics(lambda: queue.stats(db)),
+                  policy, "host:1", lease, scrub)
+
+
+def put(db, delivery="d1"):
+    queue.enqueue(db, "github", delivery, "issues", "opened", "github:o/r#1", "{}")
+
+
+def only_event(db):
+    (view,) = queue.listing(db, None, 10) or [None]
+    return view
+
+
+class Blocking:
+    """A handler that runs until the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def handle(self, event, payload):
+        self.runs += 1
+        self.started.set()
+        assert self.release.wait(10)
+
+
+def test_a_handler_slower_than_its_lease_runs_once(db):
+    put(db)
+    handler = Blocking()
+    lease = timedelta(seconds=0.3)
+    first, second = worker_on(db, handler, lease), worker_on(db, handler, lease)
+    running = threading.Thread(target=first.run_once)
+    running.start()
+    assert handler.started.wait(10)
+    # Four leases long, another worker looks for work and finds none.
+    deadline = time.monotonic() + 4 * lease.total_seconds()
+    while time.monotonic() < deadline:
+        assert second.run_once() is False
+        handler.release.wait(0.05)
+    handler.release.set()
+    running.join()
+    assert handler.runs == 1
+    assert queue.stats(db).pending == 0 and only_event(db) is None
+
+
+def test_a_worker_whose_claim_was_taken_over_drops_its_result(db):
+    put(db)
+    handler = Blocking()
+    slow = worker_on(db, handler, lease=timedelta(hours=1))
+    running = threading.Thread(target=slow.run_once)
+    running.start()
+    assert handler.started.wait(10)
+    # As if its lease had run out: a restarted process took the event back.
+    queue.release(db, None)
+    other = queue.claim(db, "host:2")
+    handler.release.set()
+    running.join()
+    assert other is not None and queue.complete(db, other) is True
+
+
+class Failing:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def handle(self, event, payload):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc", [
+    TrackerError("GitHub answered 502: Server Error", 502, 0.0),
+    TrackerError("GitHub answered 401: Bad credentials", 401),
+    TrackerError("GitHub answered 409: Conflict", 409),
+    TrackerError("github unreachable: ConnectTimeout", None, 0.0),
+    OperationalError("UPDATE issues SET body=?", {}, Exception("database is locked")),
+    ConnectionResetError("connection reset by peer"),
+])
+def test_transient_failures_are_retried(db, exc):
+    put(db)
+    worker_on(db, Failing(exc)).run_once()
+    view = only_event(db)
+    assert (view.status, view.attempts) == ("pending", 1)
+    assert view.last_error.startswith("transient: ")
+    assert view.next_attempt_at > queue.now()
+
+
+@pytest.mark.parametrize("exc, reason", [
+    (TrackerError("GitHub answered 422: Validation Failed", 422), "422: Validation Failed"),
+    (TrackerError("jira.link_type 'Relates' does not exist"), "does not exist"),
+    (KeyError("issue"), "KeyError: 'issue'"),
+])
+def test_what_the_tracker_will_never_accept_is_dead_at_once_with_the_reason(db, exc, reason):
+    put(db)
+    worker_on(db, Failing(exc)).run_once()
+    view = only_event(db)
+    assert (view.status, view.attempts) == ("dead", 1)
+    assert view.last_error.startswith("permanent: ") and reason in view.last_error
+
+
+def test_a_not_found_is_retried_up_to_max_attempts_then_dead():
+    policy = RetryPolicy(max_attempts=3)
+    at = queue.now()
+    claimed = queue.Claimed(1, "github", "d", "issues", None, "k", "{}", 2, at, "t")
+    assert policy.next_attempt(Fault.DOUBTFUL, claimed, None, at) is not None
+    last = queue.Claimed(1, "github", "d", "issues", None, "k", "{}", 3, at, "t")
+    assert policy.next_attempt(Fault.DOUBTFUL, last, None, at) is None
+    assert TrackerError("GitHub answered 404", 404).fault is Fault.DOUBTFUL
+    assert TrackerError("rate limited", 403, 120.0).fault is Fault.TRANSIENT
+
+
+def test_error_text_is_stored_and_logged_without_secrets(db, caplog):
+    secrets = Secrets(github_token="ghp_supersecret123", jira_webhook_token="url-tok-42")
+    put(db)
+    boom = RuntimeError("sent ghp_supersecret123 to https://u:pw1@db.example/x?token=url-tok-42")
+    worker_on(db, Failing(boom), scrub=secrets.scrub).run_once()
+    stored = only_event(db).last_error
+    for secret in ("ghp_supersecret123", "url-tok-42", "pw1"):
+        assert secret not in stored and secret not in caplog.text
+    assert "[secret]" in stored
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = queue.now()
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def attempt_until(bot, clock, stop):
+    """Run the worker each time the event is due by the fake clock, until `stop(event)`."""
+    while True:
+        bot.drain()
+        (event,) = bot.events()
+        if event.status != "pending" or stop(event):
+            return event
+        clock.at = max(clock.at, event.next_attempt_at)
+
+
+def test_a_four_minute_outage_no_longer_kills_an_event(fake, bot, settings):
+    clock = Clock()
+    bot.worker.clock = clock
+    fake.fail_next("POST", r"/issues/1/comments$", 502, times=10_000)
+    issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+    bot.deliver("issues", gh.issues("opened", REPO, issue))
+    outage_end = clock.at + timedelta(minutes=4)
+    event = attempt_until(bot, clock, lambda e: e.next_attempt_at > outage_end)
+    # The attempt count alone used to kill it here.
+    assert event.status == "pending" and event.attempts >= settings.worker.max_attempts
+    fake.failures.clear()
+    clock.at = event.next_attempt_at
+    bot.drain()
+    (event,) = bot.events()
+    assert event.status == "done"
+    assert len(lint_comments(fake)) == 1
+
+
+def test_an_outage_longer_than_retry_hours_kills_the_event_at_its_deadline(fake, bot, settings):
+    clock = Clock()
+    bot.worker.clock = clock
+    fake.fail_next("POST", r"/issues/1/comments$", 503, times=10_000)
+    issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+    bot.deliver("issues", gh.issues("opened", REPO, issue))
+    event = attempt_until(bot, clock, lambda e: False)
+    assert event.status == "dead" and "503" in event.last_error
+    assert event.finished_at - event.received_at >= timedelta(hours=settings.worker.retry_hours)
+    assert lint_comments(fake) == []
