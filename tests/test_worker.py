@@ -25,9 +25,9 @@ def db(request, tmp_path):
     yield from open_database(request.param, tmp_path)
 
 
-def worker_on(db, handler, lease=queue.LEASE, policy=RetryPolicy(), scrub=str):
+def worker_on(db, handler, lease=queue.LEASE, scrub=str):
     return Worker(db, lambda _tracker, _payload: handler, Metrics(lambda: queue.stats(db)),
-                  policy, "host:1", lease, scrub)
+                  RetryPolicy(), "host:1", lease, scrub)
 
 
 def put(db, delivery="d1"):
