@@ -1,5 +1,7 @@
 """Text folded for comparison: accents dropped the way writers drop them when a keyboard
-lacks them (ä as ae, ø as oe, ł as l), case and punctuation ignored."""
+lacks them (ä as ae, ø as oe, ł as l), case and punctuation ignored. Letters of other
+scripts (Cyrillic, Greek, Chinese, ...) stay, without their accents: "Актёр" folds as
+"Актер", "Σενάριο" as "Σεναριο"."""
 
 from __future__ import annotations
 
@@ -7,12 +9,23 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Letters that Unicode does not decompose into a base letter and a mark.
+# Letters that Unicode does not decompose into a base letter and a mark. Turkish dotless
+# ı is i to writers on other keyboards ("aktor", "islem"), as dotted İ is I.
 _LETTERS = str.maketrans({
     "ø": "oe", "Ø": "Oe", "æ": "ae", "Æ": "Ae", "å": "aa", "Å": "Aa", "ß": "ss",
-    "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe", "đ": "d", "Đ": "D",
+    "ł": "l", "Ł": "L", "œ": "oe", "Œ": "Oe", "đ": "d", "Đ": "D", "ı": "i",
 })
 _UMLAUT = re.compile(r"[äöüÄÖÜ]")
+# A letter of the scripts written without spaces between words: kana, CJK ideographs.
+UNSPACED = "[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+
+
+@lru_cache(maxsize=1024)
+def _kept(ch: str) -> bool:
+    """A letter or digit of a script other than Latin. A Latin letter left over after
+    decomposition has no plain form ("ð", "ŋ") and is dropped, as it always was."""
+    name = unicodedata.name(ch, "LATIN")
+    return unicodedata.category(ch)[0] in "LN" and not name.startswith(("LATIN", "MODIFIER"))
 
 
 @lru_cache(maxsize=8192)
@@ -20,19 +33,26 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     text = _UMLAUT.sub(lambda m: unicodedata.normalize("NFD", m.group(0))[0] + "e", text)
-    text = text.translate(_LETTERS)
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if ch.isascii() or _kept(ch))
 
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
-_NON_WORD = re.compile(r"[^a-z0-9()]+")
+_NON_WORD = re.compile(r"(?:[^\w()]|_)+")
 _NUMBERING = re.compile(r"^\s*(?:\d+[a-z]?\s+)+")
+# Chinese and Japanese write no spaces, but a number or Latin label beside a term is a
+# word of its own: "备选事件流1" is "备选事件流 1".
+_SCRIPT_CHANGE = re.compile(rf"(?<={UNSPACED})(?=[a-z0-9])|(?<=[a-z0-9])(?={UNSPACED})")
 
 
 def normalize(label: str) -> str:
     """`**2.1 Main Success Scenario:**` -> `main success scenario`."""
     text = _CAMEL.sub(r"\1 \2", label)  # primaryActor -> primary Actor
-    text = fold(text).lower().replace("&", " and ")
+    text = fold(text).casefold().replace("&", " and ")
+    if not text.isascii():
+        text = _SCRIPT_CHANGE.sub(" ", text)
     text = _NON_WORD.sub(" ", text)
     text = _NUMBERING.sub("", text)  # leading numbering: "2 1 basic flow"
     return " ".join(text.split())

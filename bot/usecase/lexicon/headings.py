@@ -5,20 +5,30 @@ the listed terms, the modifier-and-head compositions ("main" + "flow", "flujo" +
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from bot.usecase.lexicon.fold import normalize
 from bot.usecase.lexicon.languages import LANGUAGES, Language
 
 
+def _spellings(language: Language, words: tuple[str, ...]) -> list[str]:
+    """Each word folded, and where the language's writers type ö as o, that way too."""
+    out = [normalize(w) for w in words]
+    if language.bare_umlauts:
+        # Decomposed, an umlaut is a mark, and folding drops marks.
+        out += [normalize(unicodedata.normalize("NFD", w)) for w in words]
+    return list(dict.fromkeys(out))
+
+
 def _terms(language: Language) -> Iterator[tuple[str, str, str | None]]:
     """(folded term, key, head of a glued compound or None)."""
     for key, words in language.tables["sections"].items():
-        for word in words:
-            yield normalize(word), key, None
+        for word in _spellings(language, words):
+            yield word, key, None
     for comp in language.compositions:
-        heads = [normalize(then) for then in comp.then]
-        for first in map(normalize, comp.first):
+        heads = _spellings(language, comp.then)
+        for first in _spellings(language, comp.first):
             for head in heads:
                 yield f"{first} {head}", comp.key, None
                 if language.compounds and " " not in first + head:

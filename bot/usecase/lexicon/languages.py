@@ -45,6 +45,9 @@ class Language:
     code: str
     name: str
     compounds: bool  # writes modifier and head as one word: "Hauptablauf", "huvudflöde"
+    # Writers without the keys type ö and ü as o and u ("On kosullar" for "Ön koşullar"),
+    # not as German oe and ue.
+    bare_umlauts: bool
     tables: dict[str, dict[str, tuple[str, ...]]]
     compositions: tuple[Composition, ...]
 
@@ -83,7 +86,7 @@ def parse_language(code: str, data: dict[str, Any]) -> Language:
             _words(f"{code}: compose #{i + 1}.then", comp.get("then")),
         ))
     return Language(code, str(data.get("name", code)), bool(data.get("compounds", False)),
-                    tables, tuple(compositions))
+                    bool(data.get("bare_umlauts", False)), tables, tuple(compositions))
 
 
 def _load() -> tuple[Language, ...]:

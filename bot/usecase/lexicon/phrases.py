@@ -4,7 +4,8 @@ A phrase is words separated by spaces. `*` at the end of a word (or its start) l
 word go on ("fail*", "*n't"); `{a|b|}` offers alternatives; `_` stands for any one word,
 `~` for an optional word and `~3` for up to three. Accented letters also match their bare
 form ("échec" finds "echec", "błąd" finds "blad"), umlauts and rings excepted, and an
-apostrophe matches ' and ’.
+apostrophe matches ' and ’. Chinese and Japanese write no spaces between words, so a phrase
+in their script matches inside a longer run of letters: "失败" finds "登录失败".
 
 The phrases of all languages go into a prefix tree, so the expression tests a shared
 beginning once instead of trying hundreds of alternatives one by one; at each fork a
@@ -18,6 +19,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from bot.usecase.lexicon.fold import UNSPACED
+
 _TOKEN = re.compile(r"\{[^{}]*\}|~\d?|.")
 _WILD = {"*": r"\w*", "_": r"\w+"}  # a word goes on; any one word
 _SPACE = r"\s+"
@@ -28,6 +31,7 @@ _BARE = {"ł": "l"}
 # Umlauts and rings are not dropped but spelled out ("ue"), and dropping them makes other
 # words: Swedish "låst" (locked) would become English "last".
 _KEPT_MARKS = {"\u0308", "\u030a"}
+_UNSPACED = re.compile(UNSPACED)
 
 _Tree = dict[str, "_Tree"]
 
@@ -83,6 +87,16 @@ def _opening_choices(phrase: str) -> list[str]:
     return [" ".join(f"{c}{rest}".split()) for c in choices.split("|")]
 
 
+def _unspaced(phrase: str, atoms: list[str]) -> list[str]:
+    """The rest of the run of letters around an unspaced phrase, so that the word
+    boundaries a caller puts around the phrase fall where the run begins and ends."""
+    if _UNSPACED.match(phrase):
+        atoms = [r"\w*?", *atoms]
+    if _UNSPACED.match(phrase[-1:]):
+        atoms = [*atoms, r"\w*"]
+    return atoms
+
+
 def _insert(tree: _Tree, atoms: list[str]) -> None:
     for atom in atoms:
         tree = tree.setdefault(atom, {})
@@ -104,7 +118,7 @@ def alternation(phrases: Iterable[str]) -> str:
     tree: _Tree = {}
     for phrase in phrases:
         for variant in _opening_choices(phrase.strip()):
-            _insert(tree, _atoms(variant))
+            _insert(tree, _unspaced(variant, _atoms(variant)))
     if not tree:
         return "(?!)"
     return "(?:" + _emit(tree) + ")"
