@@ -7,14 +7,18 @@ import os
 import re
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import ConfigError, Secrets, Settings
-from bot.jobs.github_handler import GitHubHandler
-from bot.jobs.jira_handler import JiraHandler
+from bot.jobs.on_github import GitHubEvents
+from bot.jobs.on_jira import JiraEvents
 from bot.jobs.worker import Handler, HandlerFor, RetryPolicy, Worker
 from bot.metrics import Metrics
+from bot.reconcile import Tracker
+from bot.reconcile.on_github import GitHubTracker
+from bot.reconcile.on_jira import JiraTracker
 from bot.store import queue
 from bot.store.db import Database
 from bot.store.state import State
@@ -22,6 +26,8 @@ from bot.trackers.calls import TrackerError
 from bot.trackers.dry_run import DryRunGitHub, DryRunJira
 from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
 from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient, check_link_type
+
+TrackerFor = Callable[[str, int | None], Tracker]
 
 
 def setup_logging() -> None:
@@ -112,7 +118,9 @@ class Runtime:
             api_version=self.settings.jira.api_version,
         )
 
-    def handler_factory(self) -> HandlerFor:
+    def tracker_factory(self) -> TrackerFor:
+        """A function from a tracker's name ("github", "jira") and, for a GitHub App, the
+        installation id, to the `Tracker` that `bot.reconcile.reconcile_issue` works with."""
         github_for = client_factory(self.github_auth(), self.metrics)
         state = State(self.db)
         if self.dry_run:
@@ -120,19 +128,33 @@ class Runtime:
             scratch = Database("sqlite://")
             scratch.create_schema()
             state = State(scratch)
-
         web_url = github_web_url(self.secrets.github_api_url)
         jira_client = self.jira_client
 
-        def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
-            if tracker == "jira":
-                return JiraHandler(self.settings, state, jira_client(), web_url)
-            installation = (payload.get("installation") or {}).get("id")
+        def tracker_for(name: str, installation: int | None = None) -> Tracker:
+            if name == "jira":
+                return JiraTracker(self.settings, state, jira_client(), web_url)
             client: GitHubClient = github_for(installation)
             if self.dry_run:
                 client = DryRunGitHub(client)
             cross = jira_client() if self.jira_auth().configured else None
-            return GitHubHandler(self.settings, state, client, cross, web_url)
+            return GitHubTracker(self.settings, state, client, cross, web_url, installation)
+
+        return tracker_for
+
+    def handler_factory(self) -> HandlerFor:
+        tracker_for = self.tracker_factory()
+
+        def handler_for(tracker: str, payload: dict[str, Any]) -> Handler:
+            if tracker == "jira":
+                jira = tracker_for("jira", None)
+                assert isinstance(jira, JiraTracker)
+                return JiraEvents(jira)
+            installation = (payload.get("installation") or {}).get("id")
+            github = tracker_for("github", installation if isinstance(installation, int)
+                                 else None)
+            assert isinstance(github, GitHubTracker)
+            return GitHubEvents(github)
 
         return handler_for
 

@@ -42,11 +42,15 @@ class FakeGitHub(FakeServer):
         self.repos: dict[str, Repo] = {}
         self.comments: dict[int, dict[str, Any]] = {}
         self.bot_login = "usecase-bot"
+        # Roles by login (admin, maintain, write, triage, read); anyone else may read.
+        self.roles: dict[str, str] = {"alice": "admin"}
         # (path, If-None-Match header or None) of every contents request, in order.
         self.content_reads: list[tuple[str, str | None]] = []
         super().__init__("fake_github", check)
 
     def checked_path(self, path: str) -> str | None:
+        if path == "/user":
+            return None  # documented by GitHub (users/get-authenticated), outside the subset
         # The description marks the contents `path` as `x-multi-segment`: its slashes are
         # one parameter, which the check's one-segment pattern reads as one escaped segment.
         match = _CONTENTS.match(path)
@@ -119,6 +123,12 @@ class FakeGitHub(FakeServer):
                          methods=["GET"])
         app.add_url_rule("/repos/<owner>/<name>/contents/<path:path>", view_func=self._contents,
                          methods=["GET"])
+        app.add_url_rule("/user", view_func=lambda: _json(_user(self.bot_login)),
+                         methods=["GET"])
+        app.add_url_rule("/repos/<owner>/<name>/installation", view_func=self._installation,
+                         methods=["GET"])
+        app.add_url_rule("/repos/<owner>/<name>/collaborators/<user>/permission",
+                         view_func=self._permission, methods=["GET"])
         app.add_url_rule("/app/installations/<int:installation>/access_tokens",
                          view_func=self._token, methods=["POST"])
 
@@ -306,6 +316,23 @@ class FakeGitHub(FakeServer):
         }
         return Response(json.dumps(body), 200, headers={"ETag": etag},
                         mimetype="application/json")
+
+    def _installation(self, owner: str, name: str) -> Response:
+        return _json({"id": 7, "app_id": 1, "app_slug": self.bot_login.removesuffix("[bot]"),
+                      "target_type": "Organization", "account": _user(owner),
+                      "access_tokens_url": f"{self.url}/app/installations/7/access_tokens",
+                      "repositories_url": f"{self.url}/installation/repositories",
+                      "html_url": "https://github.test/apps/usecase-bot", "permissions": {},
+                      "events": [], "created_at": "2026-11-01T10:00:00Z",
+                      "updated_at": "2026-11-01T10:00:00Z", "single_file_name": None,
+                      "repository_selection": "all", "target_id": 1})
+
+    def _permission(self, owner: str, name: str, user: str) -> Response:
+        """`repos/get-collaborator-permission-level`: `permission` folds maintain into
+        write and triage into read, as GitHub does; `role_name` keeps them apart."""
+        role = self.roles.get(user, "read")
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return _json({"permission": legacy, "role_name": role, "user": _user(user)})
 
     def _token(self, installation: int) -> Response:
         return _json({"token": f"ghs_installation{installation}",

@@ -80,6 +80,8 @@ class FakeServer:
         self.violations: list[str] = []
         self.auth_headers: list[str] = []
         self.failures: list[Failure] = []
+        # Requests that are carried out and whose answer is then lost (a 502 in its place).
+        self.lost_replies: list[Failure] = []
         self._ids = 1000
         self._lock = threading.RLock()
         self.app = Flask(name)
@@ -116,6 +118,12 @@ class FakeServer:
         self.failures.append(Failure(method, re.compile(path_regex), status, headers or {},
                                      times))
 
+    def lose_reply(self, method: str, path_regex: str, status: int = 502,
+                   times: int = 1) -> None:
+        """Make the change, then answer `status` as a proxy does when the tracker's answer
+        never reached it: the caller cannot tell that the change was made."""
+        self.lost_replies.append(Failure(method, re.compile(path_regex), status, {}, times))
+
     def writes(self) -> list[tuple[str, str, int]]:
         return [entry for entry in self.log if entry[0] != "GET"]
 
@@ -141,6 +149,13 @@ class FakeServer:
         return None
 
     def _after(self, response: Response) -> Response:
+        for lost in self.lost_replies:
+            if lost.times > 0 and lost.method == request.method and \
+                    lost.path.search(request.path) and response.status_code < 300:
+                lost.times -= 1
+                response = Response(json.dumps({"message": "Bad Gateway"}), lost.status,
+                                    mimetype="application/json")
+                break
         self.log.append((request.method, request.path, response.status_code))
         return response
 

@@ -16,8 +16,6 @@ from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck, load_chec
 from tests.fake_http import json_response as _json
 
 SPEC_PATH = SHARED_FIXTURES / "jira" / "openapi-subset.json"
-# Documented by Atlassian (REST "issue remote links"), but outside the stored subset.
-OUTSIDE_SUBSET = ("/remotelink",)
 
 
 def jira_check() -> OpenApiCheck | None:
@@ -35,13 +33,13 @@ class FakeJira(FakeServer):
         self.links: list[dict[str, Any]] = []
         self.remote_links: dict[str, list[dict[str, Any]]] = {}
         self.link_type_names = ["Blocks", "Cloners", "Duplicate", "Relates"]
+        # Who holds EDIT_ISSUES (account ids on Cloud, user names on Data Center).
+        self.editors: set[str] = {"5c5f-alice", "alice"}
         self.bot = {"accountId": "bot-account", "name": "usecase-bot",
                     "displayName": "usecase-bot"}
         super().__init__("fake_jira", check)
 
     def checked_path(self, path: str) -> str | None:
-        if path.endswith(OUTSIDE_SUBSET):
-            return None
         return path.replace("/rest/api/2/", "/rest/api/3/", 1)
 
     # ------------------------------------------------------------ setup and reading
@@ -93,7 +91,9 @@ class FakeJira(FakeServer):
             app.add_url_rule(f"{base}/issueLinkType", f"types{v}", self._link_types)
             app.add_url_rule(f"{base}/issueLink", f"link{v}", self._link, methods=["POST"])
             app.add_url_rule(f"{base}/issue/<key>/remotelink", f"remote{v}", self._remote,
-                             methods=["POST"])
+                             methods=["GET", "POST"])
+            app.add_url_rule(f"{base}/user/permission/search", f"perm{v}",
+                             self._permission_search)
 
     def _server_info(self) -> Response:
         return _json({"baseUrl": self.url, "version": "10.3.0" if self.deployment != "Cloud"
@@ -196,10 +196,27 @@ class FakeJira(FakeServer):
                                                 {"key": inward["key"], "id": inward["id"]}})
         return Response(status=201)
 
+    def _permission_search(self) -> Response:
+        """`findUsersWithAllPermissions`: the users, among those asked about, who hold every
+        permission named on the issue."""
+        if not request.args.get("permissions") or not request.args.get("issueKey"):
+            return _json({"errorMessages": ["permissions and issueKey are required"]}, 400)
+        asked = request.args.get("accountId") or request.args.get("username") or ""
+        if "EDIT_ISSUES" not in request.args["permissions"].split(",") or \
+                asked not in self.editors:
+            return _json([])
+        return _json([{"accountId": asked, "name": asked, "displayName": asked,
+                       "active": True, "self": f"{self.url}/rest/api/2/user?accountId={asked}"}])
+
     def _remote(self, key: str) -> Response:
         issue = self._issue(key)
         if issue is None:
             return _json({"errorMessages": ["Issue does not exist"]}, 404)
+        if request.method == "GET":
+            return _json([{"id": link["id"], "self": f"{self.url}/remotelink/{link['id']}",
+                           "object": link.get("object", {})}
+                          for link in self.remote_links.get(issue["key"], [])])
         link = {"id": self.next_id(), **(request.get_json(silent=True, force=True) or {})}
+
         self.remote_links.setdefault(issue["key"], []).append(link)
         return _json({"id": link["id"], "self": f"{self.url}/remotelink/{link['id']}"}, 201)

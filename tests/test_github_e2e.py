@@ -36,15 +36,18 @@ def test_a_new_incomplete_use_case_gets_one_comment_and_the_label(fake, bot):
     ]
     assert [p for m, p, _ in fake.log if m == "GET"] == [
         f"/repos/{REPO}/contents/.github/usecase-bot.yml",  # the team's own file: none
+        "/user",  # who the bot is, once: only its own comments are ever adopted
+        f"/repos/{REPO}/issues/1/comments",  # before creating: has it written one already?
         f"/repos/{REPO}/labels",
     ]
 
 
-def test_the_second_use_case_in_a_repository_costs_one_comment_and_one_label_write(fake, bot):
+def test_the_second_use_case_in_a_repository_costs_one_look_one_comment_and_one_label(fake, bot):
     open_use_case(fake, bot)
     before = len(fake.log)
     open_use_case(fake, bot, number=2)
     assert [(m, p) for m, p, _ in fake.calls(before)] == [
+        ("GET", f"/repos/{REPO}/issues/2/comments"),
         ("POST", f"/repos/{REPO}/issues/2/comments"),
         ("POST", f"/repos/{REPO}/issues/2/labels"),
     ]
@@ -257,7 +260,7 @@ def test_the_marker_is_found_on_a_later_page_of_comments(tmp_path, fake, setting
 
     run_with_a_lost_database(tmp_path, fake, settings, human_comments)
     pages = [p for m, p, _ in fake.log if m == "GET" and p.endswith("/issues/1/comments")]
-    assert len(pages) == 3
+    assert len(pages) == 6  # each bot reads the three pages once, before it writes
 
 
 # ------------------------------------------------------------------ health and metrics

@@ -48,6 +48,15 @@ def is_bot_comment(body: str) -> bool:
     return body.lstrip().startswith(MARKERS)
 
 
+def tag(marker: str) -> str:
+    """The marker as visible text, for markups that cannot hide a comment (Jira)."""
+    return marker.removeprefix("<!-- ").removesuffix(" -->")
+
+
+def tagged(doc: Sequence[Block], marker: str) -> list[Block]:
+    return [*doc, _b("small", tag(marker))]
+
+
 def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -56,9 +65,11 @@ def _count(n: int, word: str) -> str:
 
 
 def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
-             ignored: Sequence[str], config_problem: tuple[str, str] | None = None
-             ) -> list[Block]:
-    """`config_problem`: the team's own configuration file and why it could not be used."""
+             ignored: Sequence[str], config_problem: tuple[str, str] | None = None,
+             per_rule: int | None = None) -> list[Block]:
+    """`config_problem`: the team's own configuration file and why it could not be used.
+    `per_rule`: a summary for a comment that would pass the tracker's limit: the count of
+    each rule's findings, its first `per_rule` findings and how many more there are."""
     errors = [f for f in findings if f.severity is Severity.ERROR]
     warnings = [f for f in findings if f.severity is Severity.WARNING]
     if errors:
@@ -82,10 +93,7 @@ def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
         group = [f for f in findings if f.severity is severity]
         if group:
             doc.append(_b("label", heading))
-        for f in group:
-            where = f" (line {f.line})" if f.line else ""
-            doc.append(_b("item", (f.rule, "code"), f"{where}: {f.message}"))
-            doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[f.rule].advice}"))
+        doc += _findings(group) if per_rule is None else _summary(group, per_rule)
     if ignored:
         parts: list[str | Segment] = ["Ignored on this issue: "]
         for i, rule in enumerate(sorted(ignored)):
@@ -102,14 +110,40 @@ def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
     return doc
 
 
+def _findings(group: Sequence[Finding]) -> list[Block]:
+    doc = []
+    for f in group:
+        where = f" (line {f.line})" if f.line else ""
+        doc.append(_b("item", (f.rule, "code"), f"{where}: {f.message}"))
+        doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[f.rule].advice}"))
+    return doc
+
+
+def _summary(group: Sequence[Finding], per_rule: int) -> list[Block]:
+    by_rule: dict[str, list[Finding]] = {}
+    for f in group:
+        by_rule.setdefault(f.rule, []).append(f)
+    doc = []
+    for rule, found in by_rule.items():
+        doc.append(_b("item", (rule, "code"), f": {_count(len(found), 'finding')}"))
+        doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[rule].advice}"))
+        for f in found[:per_rule]:
+            where = f"line {f.line}: " if f.line else ""
+            doc.append(_b("fix", f"{where}{f.message}"))
+        if len(found) > per_rule:
+            doc.append(_b("fix", f"and {len(found) - per_rule} more"))
+    return doc
+
+
 def link_doc(suggestions: Sequence[str], problem: str | None,
-             linked_to: str | None = None) -> list[Block]:
+             linked_to: str | None = None, example: str = "#12") -> list[Block]:
+    """`example`: how a use case is named in this tracker (`#12`, `PROJ-12`)."""
     if linked_to:
         return [_b("para", f"This story is linked to its use case {linked_to}.")]
     doc = [
         _b("para", problem or "This story does not name the use case it belongs to."),
-        _b("para", "Name it in the description, e.g. ", ("Use case: #12", "code"),
-           ", or comment ", ("/usecase link #12", "code"), "."),
+        _b("para", "Name it in the description, e.g. ", (f"Use case: {example}", "code"),
+           ", or comment ", (f"/usecase link {example}", "code"), "."),
     ]
     if suggestions:
         doc.append(_b("para", "Likely parents: " + ", ".join(suggestions)))

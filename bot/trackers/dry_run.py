@@ -6,7 +6,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.trackers.github import CommentData, GitHubClient, IssueData, RepoFile
-from bot.trackers.jira import JiraClient, JiraIssue
+from bot.trackers.jira import JiraClient, JiraComment, JiraIssue
 
 
 class DryRunGitHub:
@@ -31,6 +31,12 @@ class DryRunGitHub:
 
     def read_file(self, repo: str, path: str, etag: str | None) -> RepoFile | None:
         return self._real.read_file(repo, path, etag)
+
+    def permission(self, repo: str, user: str) -> str:
+        return self._real.permission(repo, user)
+
+    def whoami(self, repo: str) -> str:
+        return self._real.whoami(repo)
 
     def create_comment(self, repo: str, number: int, body: str) -> CommentData:
         self._say(f"would comment on {repo}#{number}:\n{body}\n")
@@ -75,6 +81,18 @@ class DryRunJira:
 
     def link_types(self) -> list[str]:
         return self._real.link_types()
+
+    def comments(self, key: str) -> list[JiraComment]:
+        return self._real.comments(key)
+
+    def myself(self) -> str | None:
+        return self._real.myself()
+
+    def may_edit(self, key: str, user: str) -> bool:
+        return self._real.may_edit(key, user)
+
+    def remote_urls(self, key: str) -> list[str]:
+        return self._real.remote_urls(key)
 
     def add_comment(self, key: str, body: Any) -> tuple[str, str | None]:
         self._say(f"would comment on {key}:\n{body}\n")

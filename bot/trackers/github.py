@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, GithubIntegration
 from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
 from pydantic import BaseModel, ConfigDict
@@ -92,6 +92,8 @@ class GitHubClient(Protocol):
     def add_sub_issue(self, repo: str, parent: int, child_id: int) -> None: ...
     def remove_sub_issue(self, repo: str, parent: int, child_id: int) -> None: ...
     def parent_of(self, repo: str, number: int) -> int | None: ...
+    def permission(self, repo: str, user: str) -> str: ...
+    def whoami(self, repo: str) -> str: ...
     def issues_with_label(self, repo: str, label: str) -> list[IssueData]: ...
     def read_file(self, repo: str, path: str, etag: str | None) -> RepoFile | None: ...
 
@@ -124,9 +126,12 @@ def _translate(exc: Exception) -> TrackerError | None:
 class PyGithubClient:
     """`GitHubClient` on PyGithub, for one token or one App installation."""
 
-    def __init__(self, gh: Github, metrics: Metrics | None = None) -> None:
+    def __init__(self, gh: Github, metrics: Metrics | None = None,
+                 app: GithubIntegration | None = None) -> None:
         self._gh = gh
         self._metrics = metrics
+        # A GitHub App's own view (JWT), which knows the App's name; None for a token.
+        self._app = app
 
     def _call(self, method: str) -> AbstractContextManager[None]:
         return api_call(self._metrics, "github", method, _translate)
@@ -206,6 +211,31 @@ class PyGithubClient:
         value = raw.get("number") if isinstance(raw, dict) else None
         return value if isinstance(value, int) else None
 
+    def whoami(self, repo: str) -> str:
+        """The login the bot writes as: `<app slug>[bot]` for an App, else the token's user
+        (`GET /user` answers 403 to an installation token)."""
+        with self._call("GET"):
+            if self._app is not None:
+                owner, name = repo.split("/", 1)
+                return f"{self._app.get_repo_installation(owner, name).app_slug}[bot]"
+            raw = self._gh.requester.requestJsonAndCheck("GET", "/user")[1]
+        return str(raw["login"])
+
+    def permission(self, repo: str, user: str) -> str:
+        """The user's role in the repository: admin, maintain, write, triage, read or none."""
+        with self._call("GET"):
+            try:
+                raw = self._gh.requester.requestJsonAndCheck(
+                    "GET", f"/repos/{repo}/collaborators/{quote(user)}/permission"
+                )[1]
+            except GithubException as exc:
+                if exc.status == 404:  # not a collaborator, or no such user
+                    return "none"
+                raise
+        # `permission` folds maintain into write and triage into read; `role_name` keeps them.
+        role = raw.get("role_name") or raw.get("permission") if isinstance(raw, dict) else None
+        return role if isinstance(role, str) else "none"
+
     def issues_with_label(self, repo: str, label: str) -> list[IssueData]:
         with self._call("GET"):
             return [
@@ -270,7 +300,11 @@ def client_factory(auth: GitHubAuth, metrics: Metrics | None) -> Callable[[int |
 
     def client_for(installation_id: int | None) -> PyGithubClient:
         if installation_id not in cache:
-            cache[installation_id] = PyGithubClient(_github(auth, installation_id), metrics)
+            app = GithubIntegration(auth=Auth.AppAuth(auth.app_id, auth.private_key),
+                                    base_url=auth.api_url.rstrip("/")) \
+                if auth.app_id and auth.private_key else None
+            cache[installation_id] = PyGithubClient(_github(auth, installation_id), metrics,
+                                                    app)
         return cache[installation_id]
 
     return client_for

@@ -67,6 +67,21 @@ class JiraIssue(BaseModel):
         )
 
 
+class JiraComment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    # Wiki markup (REST v2) or an ADF document (REST v3).
+    body: Any = None
+    author: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> JiraComment:
+        author = raw.get("author") or {}
+        return cls(id=str(raw.get("id")), body=raw.get("body"),
+                   author=author.get("accountId") or author.get("name"))
+
+
 class JiraClient(Protocol):
     """The Jira operations the bot needs; fakes and dry runs implement it."""
 
@@ -82,6 +97,10 @@ class JiraClient(Protocol):
     def link_types(self) -> list[str]: ...
     def link(self, link_type: str, story: str, use_case: str) -> None: ...
     def remote_link(self, key: str, url: str, title: str) -> None: ...
+    def comments(self, key: str) -> list[JiraComment]: ...
+    def myself(self) -> str | None: ...
+    def may_edit(self, key: str, user: str) -> bool: ...
+    def remote_urls(self, key: str) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -195,6 +214,31 @@ class PythonJiraClient:
                 return None
             raise
         return raw.get("value") if isinstance(raw, dict) else None
+
+    def comments(self, key: str) -> list[JiraComment]:
+        with self._call("GET"):
+            found = self.jira.comments(key)
+        return [JiraComment.from_json(c.raw) for c in found]
+
+    def myself(self) -> str | None:
+        """The bot's own account id (Cloud) or user name (Data Center)."""
+        with self._call("GET"):
+            me = self.jira.myself()
+        return me.get("accountId") or me.get("name")
+
+    def may_edit(self, key: str, user: str) -> bool:
+        """Whether the user holds EDIT_ISSUES on the issue (Jira's user permission search)."""
+        who = "username" if self.jira.deploymentType != "Cloud" else "accountId"
+        with self._call("GET"):
+            found = self.jira._get_json("user/permission/search", params={
+                "permissions": "EDIT_ISSUES", "issueKey": key, who: user})
+        return any(user in (u.get("accountId"), u.get("name"))
+                   for u in found if isinstance(u, dict)) if isinstance(found, list) else False
+
+    def remote_urls(self, key: str) -> list[str]:
+        with self._call("GET"):
+            links = self.jira.remote_links(key)
+        return [str((link.raw.get("object") or {}).get("url")) for link in links]
 
     def link_types(self) -> list[str]:
         with self._call("GET"):

@@ -76,7 +76,10 @@ def parent_references(body: str) -> list[ParentRef]:
     return unique
 
 
-_COMMAND = re.compile(r"(?im)^\s*/usecase(?:\s+(?P<verb>[\w-]+))?(?:\s+(?P<arg>\S+))?")
+# One command a line: the verb and its argument never reach into the next line.
+_COMMAND = re.compile(
+    r"(?im)^[ \t]*/usecase(?![\w-])(?:[ \t]+(?P<verb>[\w-]+))?(?:[ \t]+(?P<arg>\S+))?"
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,8 @@ class Command:
 
 
 def commands(comment: str) -> list[Command]:
-    """`/usecase check`, `/usecase link #12`, `/usecase ignore rule`, `/usecase help`."""
+    """Every `/usecase ...` line of a comment, in order (`/usecase` alone asks for help)."""
     return [
         Command((m.group("verb") or "help").lower(), m.group("arg"))
-        for m in _COMMAND.finditer(comment)
+        for m in _COMMAND.finditer(comment.replace("\r\n", "\n"))
     ]

@@ -1,0 +1,106 @@
+"""The `/usecase` commands: one registry that dispatches them on both trackers and renders
+`/usecase help`, so what the help says and what runs cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.lint import comment as render
+from bot.lint.registry import RULES
+from bot.reconcile import Issue, Tracker, reconcile_issue
+from bot.reconcile.desired import key_of
+from bot.reconcile.tracker import STORY
+from bot.usecase.stories import Command, commands, parent_references
+
+# More than this in one comment is a paste gone wrong, not a request.
+MAX_COMMANDS = 10
+
+# What a command answers: a paragraph for the one reply, or None when the issue speaks.
+Run = Callable[[Tracker, Issue, str | None], list[render.Block] | None]
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    usage: str
+    summary: str
+    run: Run
+
+
+def _check(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:
+    reconcile_issue(tracker, issue.key)  # read afresh: the event may be older than the issue
+    return None
+
+
+def _ignore(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:
+    if argument not in RULES:
+        return render.text_doc(f"There is no rule `{argument}`; `/usecase help` lists them.")
+    tracker.state.ignore(issue.key, argument)
+    reconcile_issue(tracker, issue.key, issue)
+    return None
+
+
+def _link(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:
+    refs = parent_references(f"Use case: {argument or ''}")
+    parent = key_of(refs[0], tracker.name, issue.scope) if refs else None
+    if parent is None:
+        return render.text_doc(
+            "Name the use case as `#12` (GitHub, this repository), `owner/repo#12` or an "
+            "issue URL (GitHub), or `PROJ-12` (Jira): e.g. `/usecase link PROJ-12`.")
+    if issue.kind != STORY:
+        return render.text_doc("Only a story is linked to a use case.")
+    tracker.state.save_link(issue.key, parent, "command", False)
+    reconcile_issue(tracker, issue.key, issue)
+    return None
+
+
+def _help(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:
+    return help_doc()
+
+
+VERBS = {v.name: v for v in (
+    Verb("check", "/usecase check", "lint this issue again now", _check),
+    Verb("link", "/usecase link <use case>",
+         "make this story part of a use case: #12, owner/repo#12, an issue URL or PROJ-12",
+         _link),
+    Verb("ignore", "/usecase ignore <rule>", "stop reporting a rule on this issue", _ignore),
+    Verb("help", "/usecase help", "show this list", _help),
+)}
+
+
+def help_doc() -> list[render.Block]:
+    return render.help_doc([(v.usage, v.summary) for v in VERBS.values()])
+
+
+def answer(tracker: Tracker, issue: Issue, author: str, text: str) -> None:
+    """Run the commands of one comment and give it at most one reply."""
+    found = commands(text)
+    if not found:
+        return
+    if not tracker.may_command(issue, author):
+        _reply(tracker, issue, render.text_doc(
+            f"Sorry {author}, only people who may edit this issue can give usecase-bot "
+            "commands."))
+        return
+    said: list[render.Block] = []
+    for command in found[:MAX_COMMANDS]:
+        said += _run(tracker, issue, command) or []
+    if len(found) > MAX_COMMANDS:
+        said += render.text_doc(f"Only the first {MAX_COMMANDS} commands of a comment run; "
+                                f"{len(found) - MAX_COMMANDS} more were left alone.")
+    if said:
+        _reply(tracker, issue, said)
+
+
+def _run(tracker: Tracker, issue: Issue, command: Command) -> list[render.Block] | None:
+    verb = VERBS.get(command.verb)
+    if verb is None:
+        return render.text_doc(
+            f"`/usecase {command.verb}` is not a command; `/usecase help` lists them.")
+    return verb.run(tracker, issue, command.argument)
+
+
+def _reply(tracker: Tracker, issue: Issue, doc: list[render.Block]) -> None:
+    created = tracker.create_comment(issue, tracker.render(doc, render.REPLY_MARKER))
+    tracker.state.learn_identity(tracker.name, created.author)

@@ -1,0 +1,178 @@
+"""Bring one issue to the look it should have: its lint comment and label when it is a use
+case; its parent link, and the suggestion comment when it names none, when it is a story.
+
+A use case's comment lists its stories, but a story's turn never writes its parent: it
+queues a reconcile under the parent's key, so every write to an issue happens in that
+issue's own order in the queue."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+
+from bot.lint import comment as render
+from bot.reconcile import desired
+from bot.reconcile.apply import ensure_comment, ensure_label
+from bot.reconcile.tracker import STORY, USE_CASE, Issue, Tracker, record_of
+from bot.store import queue
+from bot.store.models import IssueRecord
+from bot.store.state import State
+
+RECONCILE = "reconcile"
+# Findings shown per rule when a comment would pass the tracker's limit; None: all of them.
+SUMMARY_STEPS = (None, 20, 5, 1, 0)
+
+
+def reconcile_issue(tracker: Tracker, key: str, seen: Issue | None = None) -> None:
+    """Make the issue `key` (`github:owner/repo#12`, `jira:PROJ-7`) look as it should.
+    `seen`: the issue as an event just showed it, which saves reading it again."""
+    issue = seen if seen is not None else tracker.fetch(key)
+    state = tracker.state
+    if issue is None:
+        gone(tracker, key)
+        return
+    previous = state.issue(key)
+    state.save_issue(record_of(tracker.name, issue))
+    if issue.kind == USE_CASE:
+        _use_case(tracker, issue)
+        return
+    if issue.kind == STORY:
+        _story(tracker, issue, previous)
+        return
+    team = tracker.team(issue.scope)
+    # No longer a use case: take our label away, leave the comment as a record.
+    ensure_label(tracker, issue, tracker.incomplete_label(team), False)
+    _unlink(tracker, key)
+
+
+def gone(tracker: Tracker, key: str) -> None:
+    """The issue was deleted or moved away: forget it; its parent loses it from the list."""
+    link = tracker.state.link(key)
+    tracker.state.forget_issue(key)
+    if link is not None:
+        request_reconcile(tracker, link.parent_key)
+
+
+def request_reconcile(tracker: Tracker, key: str) -> None:
+    """Queue a reconcile of `key`, to run in that issue's own turn."""
+    payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else {"key": key}
+    queue.enqueue(tracker.state.db, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
+                  RECONCILE, None, key, json.dumps(payload))
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def _use_case(tracker: Tracker, issue: Issue) -> None:
+    state = tracker.state
+    team = tracker.team(issue.scope)
+    ignored = state.ignored(issue.key)
+    stories = story_lines(state, issue.key, issue.scope)
+
+    look = desired.use_case_look(issue, team, ignored, bool(stories))
+
+    def doc(per_rule: int | None) -> list[render.Block]:
+        return render.lint_doc(look.findings, stories, ignored, team.problem, per_rule)
+
+    body = fit(tracker, render.LINT_MARKER, doc)
+    ensure_comment(tracker, issue, render.LINT_MARKER, body, look.comment_needed)
+    ensure_label(tracker, issue, tracker.incomplete_label(team), look.incomplete)
+
+
+def fit(tracker: Tracker, marker: str, doc: Callable[[int | None], list[render.Block]]
+        ) -> object:
+    """The fullest rendering of the comment that the tracker accepts."""
+    body: object = None
+    for per_rule in SUMMARY_STEPS:
+        body = tracker.render(doc(per_rule), marker)
+        if len(tracker.text_of(body)) <= tracker.comment_limit:
+            break
+    return body
+
+
+def story_lines(state: State, parent_key: str, home_scope: str) -> list[render.StoryLine]:
+    lines = []
+    for link in state.stories_of(parent_key):
+        story = state.issue(link.story_key)
+        if story is not None:
+            lines.append(render.StoryLine(desired.display(story.key, home_scope), story.title,
+                                          story.state == "closed"))
+    return lines
+
+
+# ---------------------------------------------------------------- stories
+
+
+def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None:
+    state = tracker.state
+    existing = state.link(issue.key)
+    if existing is not None and existing.source in ("command", "native"):
+        parent_key: str | None = existing.parent_key
+    else:
+        parent_key = desired.named_parent(issue, tracker.name)
+    if parent_key is None:
+        _unlink(tracker, issue.key)
+        _orphan(tracker, issue, None)
+        return
+    same_tracker = parent_key.startswith(f"{tracker.name}:")
+    parent = _parent(tracker, parent_key) if same_tracker else None
+    if same_tracker and (parent is None or parent.kind != USE_CASE):
+        _unlink(tracker, issue.key)
+        shown = desired.display(parent_key, issue.scope)
+        _orphan(tracker, issue, f"This story names {shown}, which is not a use case.")
+        return
+    done = existing is not None and existing.parent_key == parent_key and existing.linked
+    if not done:
+        if same_tracker:
+            tracker.link_natively(issue, parent_key)
+        else:
+            title = parent.title if parent is not None else ""
+            tracker.link_remotely(issue, parent_key, title)
+    source = existing.source if existing is not None else "text"
+    state.save_link(issue.key, parent_key, source, True)
+    if existing is not None and existing.parent_key != parent_key:
+        request_reconcile(tracker, existing.parent_key)
+    if not done or _listed_differently(previous, issue):
+        request_reconcile(tracker, parent_key)
+    _adopted(tracker, issue, desired.display(parent_key, issue.scope))
+
+
+def _listed_differently(previous: IssueRecord | None, issue: Issue) -> bool:
+    """Whether the parent's Stories list would show the story otherwise than before."""
+    return previous is None or previous.title != issue.title or \
+        (previous.state == "closed") != issue.closed
+
+
+def _parent(tracker: Tracker, key: str) -> Issue | None:
+    record = tracker.state.issue(key)
+    if record is not None:
+        return Issue(key=key, scope=record.repo, title=record.title, kind=record.kind,
+                     closed=record.state == "closed")
+    found = tracker.fetch(key)
+    if found is not None:
+        tracker.state.save_issue(record_of(tracker.name, found))
+    return found
+
+
+def _unlink(tracker: Tracker, key: str) -> None:
+    link = tracker.state.link(key)
+    if link is not None:
+        tracker.state.drop_link(key)
+        request_reconcile(tracker, link.parent_key)
+
+
+def _orphan(tracker: Tracker, issue: Issue, problem: str | None) -> None:
+    picks = desired.suggestions(issue, tracker.use_case_candidates(issue.scope))
+    doc = render.link_doc(picks, problem, example=desired.link_example(tracker.name))
+    body = tracker.render(doc, render.LINK_MARKER)
+    ensure_comment(tracker, issue, render.LINK_MARKER, body, True)
+    ensure_label(tracker, issue, tracker.orphan_label, True)
+
+
+def _adopted(tracker: Tracker, issue: Issue, parent_shown: str) -> None:
+    if tracker.state.comment(issue.key, render.LINK_MARKER) is not None:
+        doc = render.link_doc([], None, linked_to=parent_shown)
+        body = tracker.render(doc, render.LINK_MARKER)
+        ensure_comment(tracker, issue, render.LINK_MARKER, body, False)
+    ensure_label(tracker, issue, tracker.orphan_label, False)
