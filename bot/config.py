@@ -78,6 +78,9 @@ class GithubConfig(_Section):
     repos: list[str] = Field(default_factory=list)
     # Pause between two writes to GitHub; its secondary rate limits punish bursts.
     seconds_between_writes: float = Field(default=1.0, ge=0, le=60)
+    # Content-creating writes per installation and minute, across every worker and process
+    # (GitHub's secondary limit is about 80).
+    writes_per_minute: int = Field(default=80, ge=1, le=100_000)
 
     @field_validator("repos")
     @classmethod

@@ -21,8 +21,9 @@ from bot.reconcile.on_github import GitHubTracker
 from bot.reconcile.on_jira import JiraTracker
 from bot.store import queue
 from bot.store.db import Database
+from bot.store.limits import Limits
 from bot.store.state import State
-from bot.trackers.calls import TrackerError
+from bot.trackers.calls import Gate, TrackerError
 from bot.trackers.dry_run import DryRunGitHub, DryRunJira
 from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
 from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient, check_link_type
@@ -121,7 +122,8 @@ class Runtime:
     def tracker_factory(self) -> TrackerFor:
         """A function from a tracker's name ("github", "jira") and, for a GitHub App, the
         installation id, to the `Tracker` that `bot.reconcile.reconcile_issue` works with."""
-        github_for = client_factory(self.github_auth(), self.metrics)
+        github_for = client_factory(self.github_auth(), self.metrics, self.limits,
+                                    self.settings.github.writes_per_minute)
         state = State(self.db)
         if self.dry_run:
             # Plan against GitHub as it is, never against what a dry run pretended to write.
@@ -158,10 +160,16 @@ class Runtime:
 
         return handler_for
 
+    @property
+    def limits(self) -> Limits:
+        """Rate-limit pauses and write pacing, shared with every other worker."""
+        return Limits(self.db)
+
     def jira_client(self) -> JiraClient:
         """The process's one Jira client (python-jira reads serverInfo once, on first use)."""
         if self._jira is None:
             real = PythonJiraClient(self.jira_auth(), self.metrics)
+            real.gate = Gate(self.limits, "jira")
             self._jira = DryRunJira(real) if self.dry_run else real
         return self._jira
 

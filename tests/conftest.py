@@ -41,6 +41,13 @@ def write_use_case_tree(root: Path) -> Path:
     return cases
 
 
+@pytest.fixture(autouse=True)
+def _unpaced_writes(monkeypatch):
+    """GitHub writes paced at 80 a minute would make each test wait; tests of the pacing
+    give their own rate."""
+    monkeypatch.setenv("USECASE_BOT_GITHUB__WRITES_PER_MINUTE", "100000")
+
+
 @pytest.fixture
 def fake():
     """The fake GitHub; any request GitHub's API description lacks fails the test."""

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from werkzeug.serving import make_server
 
 from bot.config import Secrets, Settings
 from bot.runtime import Runtime
-from bot.store.models import Event
+from bot.store.models import Event, RatePause
 from bot.web.app import create_app
 from tests.fake_github import FakeGitHub
 
@@ -109,10 +109,12 @@ class BotUnderTest:
         return done
 
     def make_due(self) -> None:
-        """Let events waiting for a retry run now (instead of sleeping through the backoff)."""
+        """Let events waiting for a retry run now (instead of sleeping through the backoff),
+        and let calls go that a tracker's rate limit paused."""
         with self.runtime.db.session() as s:
             s.execute(update(Event).where(Event.status == "pending")
                       .values(next_attempt_at=Event.received_at))
+            s.execute(delete(RatePause))
 
     def events(self) -> list[Event]:
         with self.runtime.db.session() as s:

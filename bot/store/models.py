@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    Float,
     Integer,
     LargeBinary,
     String,
@@ -48,6 +49,27 @@ class Event(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class RatePause(Base):
+    """A tracker said "no more calls until then" to one token or installation; every worker
+    of every process waits instead of sending one more limited request."""
+
+    __tablename__ = "rate_pauses"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Seconds since the epoch, so that the arithmetic is the same on every database.
+    until: Mapped[float] = mapped_column(Float)
+
+
+class WritePace(Base):
+    """The next free slot for a content-creating write of one installation, shared by all
+    workers so that together they stay under the tracker's per-minute limit."""
+
+    __tablename__ = "write_pace"
+
+    scope: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_slot: Mapped[float] = mapped_column(Float)
 
 
 class IssueRecord(Base):

@@ -3,9 +3,12 @@ to retry, and a count of calls by method and status for /metrics."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import requests
 
@@ -52,11 +55,56 @@ class TrackerError(Exception):
 
 # Turns a client library's exception into a TrackerError, or returns None to pass it on.
 Translate = Callable[[Exception], TrackerError | None]
+# Requests that create or change content, which GitHub's secondary limits count.
+WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# A write slot further away than this is not waited for: the event is rescheduled instead.
+MAX_PACE_WAIT = 30.0
+
+
+class Limits(Protocol):
+    """Rate-limit pauses and write pacing, shared by every worker (see bot.store.limits)."""
+
+    def paused_for(self, scope: str) -> float: ...
+    def pause(self, scope: str, seconds: float) -> None: ...
+    def reserve_write(self, scope: str, per_minute: int) -> float: ...
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What a call to one token or installation (`scope`) passes first: the pause its
+    tracker asked for, and, when `writes_per_minute` is set, a slot for a write."""
+
+    limits: Limits
+    scope: str
+    writes_per_minute: int | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def admit(self, tracker: str, method: str) -> None:
+        paused = self.limits.paused_for(self.scope)
+        if paused > 0:
+            # Not one more limited request: the event waits for the reset.
+            raise TrackerError(f"{tracker} rate limit: calls paused for {paused:.0f} s more",
+                               None, paused)
+        if self.writes_per_minute is None or method not in WRITES:
+            return
+        wait = self.limits.reserve_write(self.scope, self.writes_per_minute)
+        if wait > MAX_PACE_WAIT:
+            raise TrackerError(f"{tracker} writes paced: next slot in {wait:.0f} s", None, wait)
+        if wait > 0:
+            self.sleep(wait)
+
+    def refused(self, error: TrackerError) -> None:
+        """A tracker that names a time to wait (a rate-limit reset, `Retry-After`) gets no
+        call from any worker until then."""
+        if error.retry_after:
+            self.limits.pause(self.scope, error.retry_after)
 
 
 @contextmanager
 def api_call(metrics: Metrics | None, tracker: str, method: str,
-             translate: Translate) -> Iterator[None]:
+             translate: Translate, gate: Gate | None = None) -> Iterator[None]:
+    if gate is not None:
+        gate.admit(tracker, method)
     status = "ok"
     try:
         yield
@@ -71,6 +119,8 @@ def api_call(metrics: Metrics | None, tracker: str, method: str,
         if error is None:
             raise
         status = str(error.status)
+        if gate is not None:
+            gate.refused(error)
         raise error from None
     finally:
         if metrics is not None:

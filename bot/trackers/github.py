@@ -23,7 +23,7 @@ from github.IssueComment import IssueComment
 from pydantic import BaseModel, ConfigDict
 
 from bot.metrics import Metrics
-from bot.trackers.calls import TrackerError, api_call, retry_after_header
+from bot.trackers.calls import Gate, Limits, TrackerError, api_call, retry_after_header
 
 log = logging.getLogger("usecase_bot.github")
 
@@ -126,6 +126,9 @@ def _translate(exc: Exception) -> TrackerError | None:
 class PyGithubClient:
     """`GitHubClient` on PyGithub, for one token or one App installation."""
 
+    # Shared rate-limit pauses and write pacing; client_factory sets it.
+    gate: Gate | None = None
+
     def __init__(self, gh: Github, metrics: Metrics | None = None,
                  app: GithubIntegration | None = None) -> None:
         self._gh = gh
@@ -134,7 +137,7 @@ class PyGithubClient:
         self._app = app
 
     def _call(self, method: str) -> AbstractContextManager[None]:
-        return api_call(self._metrics, "github", method, _translate)
+        return api_call(self._metrics, "github", method, _translate, self.gate)
 
     def _issue(self, repo: str, number: int) -> Any:
         return self._gh.get_repo(repo).get_issue(number)
@@ -293,9 +296,10 @@ class GitHubAuth:
         return bool(self.token or (self.app_id and self.private_key))
 
 
-def client_factory(auth: GitHubAuth, metrics: Metrics | None) -> Callable[[int | None],
-                                                                           PyGithubClient]:
-    """A function from an event's installation id to a client, one per installation."""
+def client_factory(auth: GitHubAuth, metrics: Metrics | None, limits: Limits | None = None,
+                   writes_per_minute: int = 80) -> Callable[[int | None], PyGithubClient]:
+    """A function from an event's installation id to a client, one per installation, whose
+    calls wait for `limits` where they are given."""
     cache: dict[int | None, PyGithubClient] = {}
 
     def client_for(installation_id: int | None) -> PyGithubClient:
@@ -305,9 +309,17 @@ def client_factory(auth: GitHubAuth, metrics: Metrics | None) -> Callable[[int |
                 if auth.app_id and auth.private_key else None
             cache[installation_id] = PyGithubClient(_github(auth, installation_id), metrics,
                                                     app)
+            if limits is not None:
+                cache[installation_id].gate = Gate(limits, github_scope(installation_id),
+                                                   writes_per_minute)
         return cache[installation_id]
 
     return client_for
+
+
+def github_scope(installation_id: int | None) -> str:
+    """What GitHub counts rate limits against: an App installation, or the one token."""
+    return "github:token" if installation_id is None else f"github:installation:{installation_id}"
 
 
 def _github(auth: GitHubAuth, installation_id: int | None) -> Github:

@@ -20,7 +20,7 @@ from jira import JIRA, JIRAError
 from pydantic import BaseModel, ConfigDict
 
 from bot.metrics import Metrics
-from bot.trackers.calls import TrackerError, api_call, retry_after_header
+from bot.trackers.calls import Gate, TrackerError, api_call, retry_after_header
 
 log = logging.getLogger("usecase_bot.jira")
 
@@ -130,6 +130,9 @@ def _translate(exc: Exception) -> TrackerError | None:
 class PythonJiraClient:
     """`JiraClient` on python-jira: Cloud (email + API token) or Data Center (PAT)."""
 
+    # Shared rate-limit pauses; the runtime sets it.
+    gate: Gate | None = None
+
     def __init__(self, auth: JiraAuth, metrics: Metrics | None = None) -> None:
         if not auth.configured:
             raise TrackerError("no Jira credentials: set JIRA_URL and JIRA_EMAIL + "
@@ -158,7 +161,7 @@ class PythonJiraClient:
                     **common)
 
     def _call(self, method: str) -> AbstractContextManager[None]:
-        return api_call(self._metrics, "jira", method, _translate)
+        return api_call(self._metrics, "jira", method, _translate, self.gate)
 
     def _url(self, path: str) -> str:
         return str(self.jira._get_url(path))
@@ -261,4 +264,3 @@ def check_link_type(client: JiraClient, name: str) -> None:
         raise TrackerError(
             f"jira.link_type {name!r} does not exist in Jira; it has: {', '.join(names)}"
         )
-
