@@ -73,14 +73,17 @@ def help_doc() -> list[render.Block]:
     return render.help_doc([(v.usage, v.summary) for v in VERBS.values()])
 
 
-def answer(tracker: Tracker, issue: Issue, author: str, text: str) -> None:
-    """Run the commands of one comment and give it at most one reply."""
-    found = commands(text)
+def answer(tracker: Tracker, issue: Issue, author: str, text: str,
+           shown: str | None = None) -> None:
+    """Run the commands of one comment and give it at most one reply. `shown`: the
+    author's name as people know it, where the tracker's id for them is not."""
+    # The same command twice in one comment asks for one thing.
+    found = list(dict.fromkeys(commands(text)))
     if not found:
         return
     if not tracker.may_command(issue, author):
         _reply(tracker, issue, render.text_doc(
-            f"Sorry {author}, only people who may edit this issue can give usecase-bot "
+            f"Sorry {shown or author}, only people who may edit this issue can give usecase-bot "
             "commands."))
         return
     said: list[render.Block] = []

@@ -46,13 +46,12 @@ def issue_gone(tracker: JiraTracker, payload: Payload) -> None:
 
 def comment_created(tracker: JiraTracker, payload: Payload) -> None:
     note = payload["comment"]
-    body = note.get("body")
-    text = plain(body)
+    text = plain(note.get("body"))
     author = note.get("author") or {}
     user = author.get("accountId") or author.get("name") or ""
     issue = tracker.fetch(issue_key(payload["issue"]["key"]))
     if issue is not None:
-        commands.answer(tracker, issue, user, text)
+        commands.answer(tracker, issue, user, text, author.get("displayName"))
 
 
 def link_changed(tracker: JiraTracker, payload: Payload) -> None:
