@@ -62,6 +62,16 @@ def _build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--tracker", choices=("github", "jira"), default="github")
     replay.add_argument("--dry-run", action="store_true", help="print writes instead")
 
+    events = sub.add_parser("events", help="the queue: list events, retry dead ones")
+    events.add_argument("action", nargs="?", choices=("list", "retry"), default="list")
+    events.add_argument("ids", nargs="*", type=int, metavar="ID",
+                        help="with retry: the dead events to queue again")
+    events.add_argument("--status", choices=("pending", "failed", "dead"),
+                        help="with list: only these (default: every unfinished event)")
+    events.add_argument("--limit", type=int, default=50, help="with list: at most N, newest "
+                        "first (default 50)")
+    events.add_argument("--dead", action="store_true", help="with retry: every dead event")
+
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
     sub.add_parser("check-config", help="validate configuration and show what is enabled")
     return parser
@@ -178,7 +188,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         runtime.startup_checks()
     app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
     stop = threading.Event()
-    threads = [] if args.no_worker else _start_workers(runtime, stop)
+    threads = [] if args.no_worker else _start_workers(runtime, stop, every_claim=True)
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
     # shutdown() waits for serve_forever() to return, so it must not run on its thread.
@@ -195,8 +205,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _start_workers(runtime: Runtime, stop: threading.Event) -> list[threading.Thread]:
-    """`worker.concurrency` threads; events of one issue still run one at a time."""
+def _start_workers(runtime: Runtime, stop: threading.Event,
+                   every_claim: bool) -> list[threading.Thread]:
+    """`worker.concurrency` threads; events of one issue still run one at a time. What the
+    process had claimed before a restart (`every_claim`: what any process had) is due now."""
+    runtime.take_back_claims(every_claim)
     threads = []
     for n in range(runtime.settings.worker.concurrency):
         thread = threading.Thread(target=runtime.worker().run_forever, args=(stop,),
@@ -214,7 +227,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     runtime.startup_checks()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    threads = _start_workers(runtime, stop)
+    threads = _start_workers(runtime, stop, every_claim=False)
     try:
         while not stop.wait(1.0):
             pass
@@ -247,13 +260,53 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _events(args: argparse.Namespace) -> int:
+    from bot.store import queue
+    from bot.store.db import Database
+
+    if args.action == "list" and (args.ids or args.dead):
+        print("usecase-bot: event ids and --dead go with `events retry`", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "retry" and bool(args.ids) == args.dead:
+        print("usecase-bot: events retry needs event ids or --dead", file=sys.stderr)
+        return EXIT_USAGE
+    if args.limit < 1:
+        print("usecase-bot: --limit must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    secrets = Secrets.from_env()
+    db = Database(secrets.database_url)
+    db.create_schema()
+    if args.action == "retry":
+        queued = queue.retry_dead(db, None if args.dead else args.ids)
+        print(f"{queued} dead event(s) queued again")
+        return EXIT_OK if args.dead or queued == len(set(args.ids)) else EXIT_FINDINGS
+    rows = [("ID", "TRACKER", "EVENT", "ISSUE", "STATUS", "ATTEMPTS", "NEXT ATTEMPT",
+             "LAST ERROR")]
+    for e in queue.listing(db, args.status, args.limit):
+        error = secrets.scrub((e.last_error or "").splitlines()[0] if e.last_error else "")
+        rows.append((str(e.id), e.tracker, f"{e.event}.{e.action}" if e.action else e.event,
+                     e.issue_key.removeprefix(f"{e.tracker}:"), e.status, str(e.attempts),
+                     "-" if e.status == "dead" else e.next_attempt_at.isoformat(" ", "seconds"),
+                     error[:120]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        return _run(args, settings)
     except ConfigError as exc:
         print(f"usecase-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "events":
+        return _events(args)
     if args.command == "lint":
         return _lint(args, settings)
     if args.command == "rules":

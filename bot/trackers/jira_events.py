@@ -1,45 +1,93 @@
-"""Which Jira webhook events the bot handles, their dedup key, and the issue each is about."""
+"""Which Jira webhook events the bot handles, their dedup key, and the queue key of each.
+Payloads are authenticated but their shape is not trusted: anything unexpected is "not for
+us", never an error.
+
+Queue keys: events of an issue are queued under `jira:<KEY>` and run in the order they
+arrived. Issue-link events name their issues by id only, so they are queued under
+`jira:id:<destination issue id>`; their handler reads both issues and queues whatever
+follows from the link under each issue's own `jira:<KEY>`, in that issue's turn.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 # Fields whose change can change what the bot writes; edits to any other field cost nothing.
 READ_FIELDS = {"description", "labels", "issuetype", "summary", "status", "resolution",
                "link", "issue link"}
+ISSUE_EVENTS = {"jira:issue_created", "jira:issue_deleted", "comment_created"}
+LINK_EVENTS = {"issuelink_created", "issuelink_deleted"}
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,49}-[0-9]{1,18}")
+_ID = re.compile(r"[0-9]{1,18}")
+# Longest identifier header kept as it is; a longer one is kept as its hash.
+MAX_IDENTIFIER = 200
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def issue_key(key: str) -> str:
     return f"jira:{key}"
 
 
+def event_name(payload: dict[str, Any]) -> str:
+    """The event as a metrics label: one the bot knows, else `other`."""
+    event = payload.get("webhookEvent")
+    known = ISSUE_EVENTS | LINK_EVENTS | {"jira:issue_updated"}
+    return event if isinstance(event, str) and event in known else "other"
+
+
+def key_of(payload: dict[str, Any]) -> str | None:
+    """The issue's key (`PROJ-12`) when the payload carries a well-formed one."""
+    key = _obj(payload.get("issue")).get("key")
+    return key if isinstance(key, str) and _KEY.fullmatch(key) else None
+
+
+def project_of(payload: dict[str, Any]) -> str | None:
+    key = key_of(payload)
+    return key.rsplit("-", 1)[0] if key else None
+
+
+def action_of(payload: dict[str, Any]) -> str | None:
+    """`issue_event_type_name`, kept when it is a short string."""
+    name = payload.get("issue_event_type_name")
+    return name if isinstance(name, str) and len(name) <= 64 else None
+
+
 def route(payload: dict[str, Any]) -> str | None:
     """The queue key of an event the bot acts on, or None."""
-    event = payload.get("webhookEvent")
-    raw = payload.get("issue")
-    issue: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    key = issue.get("key") if isinstance(issue.get("key"), str) else None
-    if event in ("jira:issue_created", "jira:issue_deleted", "comment_created"):
+    event = event_name(payload)
+    key = key_of(payload)
+    if event in ISSUE_EVENTS:
         return issue_key(key) if key else None
     if event == "jira:issue_updated":
         if key is None:
             return None
-        if isinstance(payload.get("comment"), dict) and not payload.get("changelog"):
+        changelog = payload.get("changelog")
+        if isinstance(payload.get("comment"), dict) and not changelog:
             return issue_key(key)  # Data Center reports a new comment this way
-        items = (payload.get("changelog") or {}).get("items") or []
-        changed = {str(i.get("field", "")).lower() for i in items if isinstance(i, dict)}
+        items = _obj(changelog).get("items")
+        changed = {str(i.get("field", "")).lower()
+                   for i in (items if isinstance(items, list) else []) if isinstance(i, dict)}
         return issue_key(key) if changed & READ_FIELDS else None
-    if event in ("issuelink_created", "issuelink_deleted"):
-        link = payload.get("issueLink") or {}
-        destination = link.get("destinationIssueId")
-        return f"jira:id:{destination}" if destination is not None else None
+    if event in LINK_EVENTS:
+        destination = str(_obj(payload.get("issueLink")).get("destinationIssueId"))
+        return f"jira:id:{destination}" if _ID.fullmatch(destination) else None
     return None
 
 
-def dedup_key(headers_identifier: str | None, payload: dict[str, Any]) -> str:
-    """Jira's retries keep `X-Atlassian-Webhook-Identifier`; without it, event, issue, time."""
+def dedup_key(headers_identifier: str | None, payload: dict[str, Any], body: bytes) -> str:
+    """Jira's retries keep `X-Atlassian-Webhook-Identifier`. Without it: event, issue, time
+    and a hash of the body, so that two different updates of one issue in the same
+    millisecond are two events while a resent body is the same one."""
     if headers_identifier:
-        return headers_identifier
-    issue = payload.get("issue") or {}
-    subject = issue.get("id") or (payload.get("issueLink") or {}).get("id") or ""
-    return f"{payload.get('webhookEvent')}:{subject}:{payload.get('timestamp')}"
+        if len(headers_identifier) <= MAX_IDENTIFIER:
+            return headers_identifier
+        return "sha256:" + hashlib.sha256(headers_identifier.encode()).hexdigest()
+    subject = (key_of(payload) or str(_obj(payload.get("issueLink")).get("id", "")))[:60]
+    stamp = str(payload.get("timestamp", ""))[:20]
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return f"{event_name(payload)}:{subject}:{stamp}:{digest}"

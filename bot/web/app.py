@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +22,8 @@ from bot.trackers import github_events, jira_events
 from bot.web.signatures import split_secrets, valid_signature, valid_token
 
 log = logging.getLogger("usecase_bot.web")
+# The column that holds it; GitHub's delivery ids are 36-character GUIDs.
+MAX_DELIVERY = 200
 
 
 @dataclass(frozen=True)
@@ -63,19 +66,25 @@ def read_body(max_bytes: int) -> bytes:
 def decode_json(body: bytes) -> tuple[dict[str, Any], str]:
     """The JSON object of a delivery and its text as sent; GitHub's form-encoded deliveries
     carry it in `payload`."""
-    text = body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        # Both trackers send UTF-8; what is stored must be read back the same way.
+        raise BadRequest(400, "body is not UTF-8") from None
     if request.mimetype == "application/x-www-form-urlencoded":
-        values = parse_qs(body.decode("utf-8", "replace")).get("payload")
+        values = parse_qs(text).get("payload")
         if not values:
             raise BadRequest(400, "form-encoded delivery without a payload field")
-        text = values[0].encode()
+        text = values[0]
     try:
         payload = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:
         raise BadRequest(400, "body is not valid JSON") from None
+    except RecursionError:
+        raise BadRequest(400, "body is JSON nested too deeply") from None
     if not isinstance(payload, dict):
         raise BadRequest(400, "body is not a JSON object")
-    return payload, text.decode("utf-8")
+    return payload, text
 
 
 webhooks = Blueprint("webhooks", __name__)
@@ -95,11 +104,14 @@ def github_webhook() -> tuple[Response, int]:
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not event or not delivery:
             raise BadRequest(400, "X-GitHub-Event and X-GitHub-Delivery are required")
+        if len(delivery) > MAX_DELIVERY:
+            raise BadRequest(400, "X-GitHub-Delivery is too long")
         payload, raw = decode_json(body)
     except BadRequest as exc:
         log.warning("github webhook refused: %s %s", exc.status, exc.message)
         return error(exc.status, exc.message)
-    ctx.metrics.received.labels("github", event).inc()
+    known = event if event in github_events.HANDLED or event == "ping" else "other"
+    ctx.metrics.received.labels("github", known).inc()
     if event == "ping":
         return jsonify(status="pong"), 200
     key = github_events.route(event, payload)
@@ -107,11 +119,12 @@ def github_webhook() -> tuple[Response, int]:
     wanted = ctx.settings.github.repos
     if key is None or (wanted and repo not in wanted):
         return jsonify(status="ignored"), 202
-    stored = queue.enqueue(ctx.db, "github", delivery, event, payload.get("action"), key, raw)
+    # route() accepted the action: a string GitHub names among the handled ones.
+    action = str(payload["action"])
+    stored = queue.enqueue(ctx.db, "github", delivery, event, action, key, raw)
     if not stored:
         return jsonify(status="duplicate"), 200
-    log.info("queued github %s.%s for %s (delivery %s)", event, payload.get("action"), key,
-             delivery)
+    log.info("queued github %s.%s for %s (delivery %s)", event, action, key, delivery)
     return jsonify(status="queued", delivery=delivery), 202
 
 
@@ -133,16 +146,17 @@ def jira_webhook() -> tuple[Response, int]:
     except BadRequest as exc:
         log.warning("jira webhook refused: %s %s", exc.status, exc.message)
         return error(exc.status, exc.message)
-    event = str(payload.get("webhookEvent") or "unknown")
+    event = jira_events.event_name(payload)
     ctx.metrics.received.labels("jira", event).inc()
     key = jira_events.route(payload)
-    project = ((payload.get("issue") or {}).get("key") or "").split("-")[0]
+    project = jira_events.project_of(payload)
     wanted = ctx.settings.jira.projects
+    # Link events carry no project; their handler filters them once it has read the issues.
     if key is None or (wanted and project and project not in wanted):
         return jsonify(status="ignored"), 202
     delivery = jira_events.dedup_key(request.headers.get("X-Atlassian-Webhook-Identifier"),
-                                     payload)
-    stored = queue.enqueue(ctx.db, "jira", delivery, event, payload.get("issue_event_type_name"),
+                                     payload, body)
+    stored = queue.enqueue(ctx.db, "jira", delivery, event, jira_events.action_of(payload),
                            key, raw)
     if not stored:
         return jsonify(status="duplicate"), 200
@@ -197,7 +211,11 @@ def create_app(settings: Settings, secrets: Secrets, db: Database, metrics: Metr
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> tuple[Response, int]:
-        log.error("request failed: %s: %s", type(exc).__name__, exc)
+        # One line, without the exception's text: it may quote the payload or a secret.
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        place = f" at {where.filename}:{where.lineno}" if where else ""
+        log.error("%s %s failed: %s%s", request.method, request.path, type(exc).__name__,
+                  place)
         return error(500, "internal error; the delivery was not stored, please redeliver")
 
     return app
