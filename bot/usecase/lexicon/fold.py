@@ -18,10 +18,12 @@ _LETTERS = str.maketrans({
 _UMLAUT = re.compile(r"[äöüÄÖÜ]")
 # A letter of the scripts written without spaces between words: kana, CJK ideographs.
 UNSPACED = "[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+# Kana voicing marks make another word ("ゴール" goal, "コール" call), not an accent.
+VOICING = {"\u3099", "\u309a"}
 
 
 @lru_cache(maxsize=1024)
-def _kept(ch: str) -> bool:
+def other_script(ch: str) -> bool:
     """A letter or digit of a script other than Latin. A Latin letter left over after
     decomposition has no plain form ("ð", "ŋ") and is dropped, as it always was."""
     name = unicodedata.name(ch, "LATIN")
@@ -36,7 +38,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     if text.isascii():
         return text
-    return "".join(ch for ch in text if ch.isascii() or _kept(ch))
+    kept = "".join(ch for ch in text if ch.isascii() or other_script(ch) or ch in VOICING)
+    return unicodedata.normalize("NFC", kept)  # voiced kana and Hangul syllables whole again
 
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.usecase.lexicon.fold import UNSPACED
+from bot.usecase.lexicon.fold import UNSPACED, VOICING, other_script
 
 _TOKEN = re.compile(r"\{[^{}]*\}|~\d?|.")
 _WILD = {"*": r"\w*", "_": r"\w+"}  # a word goes on; any one word
@@ -44,7 +44,9 @@ def _letter(ch: str) -> str:
         return f"[{ch}{_BARE[ch]}]"
     decomposed = unicodedata.normalize("NFD", ch)
     bare, marks = decomposed[0], set(decomposed[1:])
-    if marks and bare.isascii() and not marks & _KEPT_MARKS:
+    # Cyrillic and Greek writers drop accents and diaeresis alike ("ё" as "е", "ά" as "α").
+    latin = bare.isascii() and not marks & _KEPT_MARKS
+    if marks and (latin or (other_script(bare) and not marks & VOICING)):
         return f"[{ch}{bare}]"
     return re.escape(ch)
 
