@@ -15,6 +15,9 @@ from tests import jira_payloads as jp
 from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import FIXED, INCOMPLETE, LINT, REPO, BotUnderTest, lint_comments
 
+# Nothing to say about it: no comment until a story is listed on it.
+CLEAN = ("### Preconditions\n\nThe cart holds goods.\n\n### Trigger\n\nCustomer presses Buy."
+         "\n\n" + FIXED + "\n### Success guarantee\n\nThe order is placed.\n")
 JIRA_INCOMPLETE = """*Primary actor:* Manager
 
 h3. Main success scenario
@@ -99,9 +102,11 @@ def run_workers(bot, count):
 @pytest.mark.parametrize("run", range(3))
 def test_two_stories_of_one_use_case_handled_by_two_workers_give_one_current_parent_comment(
         fake, bot, run):
-    parent = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+    # A clean use case has no comment yet: its first story's turn is what makes one.
+    parent = fake.add_issue(REPO, 1, "Buy goods", CLEAN, labels=["use-case"])
     bot.deliver("issues", gh.issues("opened", REPO, parent))
     bot.drain()
+    assert lint_comments(fake, 1) == []
     for number, title in ((2, "Pay by card"), (3, "Pay with a voucher")):
         story = fake.add_issue(REPO, number, title, "Use case: #1", labels=["user-story"])
         bot.deliver("issues", gh.issues("opened", REPO, story))
