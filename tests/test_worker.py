@@ -193,3 +193,18 @@ def test_an_outage_longer_than_retry_hours_kills_the_event_at_its_deadline(fake,
     assert event.status == "dead" and "503" in event.last_error
     assert event.finished_at - event.received_at >= timedelta(hours=settings.worker.retry_hours)
     assert lint_comments(fake) == []
+
+
+@pytest.mark.parametrize("claimed_by, every_claim", [
+    ("self", False),        # `usecase-bot worker` restarted under the same name
+    ("host:gone", True),    # `usecase-bot serve`, the only worker there is
+])
+def test_a_restarted_bot_finishes_an_orphaned_event_at_once(fake, bot, claimed_by, every_claim):
+    issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+    bot.deliver("issues", gh.issues("opened", REPO, issue))
+    owner = bot.runtime.worker_id if claimed_by == "self" else claimed_by
+    assert queue.claim(bot.runtime.db, owner) is not None  # then the process died
+    assert bot.drain() == 0  # its lease still holds the event
+    bot.runtime.take_back_claims(every_claim)
+    assert bot.drain() == 1
+    assert len(lint_comments(fake)) == 1 and "use-case:incomplete" in fake.labels_on(REPO, 1)
