@@ -111,7 +111,10 @@ JIRA_IGNORED = {
     "changelog items as an object": jira_changed(changelog={"items": {"field": "labels"}}),
     "issueLink as a string": {"webhookEvent": "issuelink_created", "issueLink": MARK},
     "destination id as an object": {"webhookEvent": "issuelink_created",
-                                    "issueLink": {"id": 1, "destinationIssueId": {"x": MARK}}},
+                                    "issueLink": {"id": 1, "sourceIssueId": 10001,
+                                                  "destinationIssueId": {"x": MARK}}},
+    "no source id": {"webhookEvent": "issuelink_created",
+                     "issueLink": {"id": 1, "destinationIssueId": 10002}},
 }
 
 

@@ -74,8 +74,9 @@ def route(payload: dict[str, Any]) -> str | None:
                    for i in (items if isinstance(items, list) else []) if isinstance(i, dict)}
         return issue_key(key) if changed & READ_FIELDS else None
     if event in LINK_EVENTS:
-        destination = str(_obj(payload.get("issueLink")).get("destinationIssueId"))
-        return f"jira:id:{destination}" if _ID.fullmatch(destination) else None
+        link = _obj(payload.get("issueLink"))
+        ends = [str(link.get(side)) for side in ("sourceIssueId", "destinationIssueId")]
+        return f"jira:id:{ends[1]}" if all(_ID.fullmatch(end) for end in ends) else None
     return None
 
 
