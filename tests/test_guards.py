@@ -54,6 +54,18 @@ def test_fifty_commands_in_one_comment_get_one_reply_and_only_ten_run(fake, bot)
     assert "40 more were left alone" in reply["body"]
 
 
+def test_a_reply_whose_answer_was_lost_is_not_posted_again(fake, bot):
+    issue = opened(fake, bot)
+    fake.lose_reply("POST", r"/issues/1/comments$")
+    comment(bot, issue, "/usecase help")
+    for _ in range(3):
+        bot.make_due()
+        bot.drain()
+    (reply,) = replies(fake)
+    assert "usecase-bot commands" in reply["body"]
+    assert [e.status for e in bot.events()] == ["done", "done"]
+
+
 @pytest.mark.parametrize(("role", "obeyed"), [("triage", True), ("maintain", True),
                                               ("write", True), ("read", False)])
 def test_github_commands_follow_the_collaborator_permission(fake, bot, role, obeyed):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.lint import comment as render
 from bot.lint.registry import RULES
 from bot.reconcile import Issue, Tracker, reconcile_issue
+from bot.reconcile.apply import ensure_reply
 from bot.reconcile.desired import key_of
 from bot.reconcile.tracker import STORY
 from bot.usecase.stories import Command, commands, parent_references
@@ -73,16 +74,16 @@ def help_doc() -> list[render.Block]:
     return render.help_doc([(v.usage, v.summary) for v in VERBS.values()])
 
 
-def answer(tracker: Tracker, issue: Issue, author: str, text: str,
+def answer(tracker: Tracker, issue: Issue, note: str, author: str, text: str,
            shown: str | None = None) -> None:
-    """Run the commands of one comment and give it at most one reply. `shown`: the
+    """Run the commands of the comment `note` and give it at most one reply. `shown`: the
     author's name as people know it, where the tracker's id for them is not."""
     # The same command twice in one comment asks for one thing.
     found = list(dict.fromkeys(commands(text)))
     if not found:
         return
     if not tracker.may_command(issue, author):
-        _reply(tracker, issue, render.text_doc(
+        _reply(tracker, issue, note, render.text_doc(
             f"Sorry {shown or author}, only people who may edit this issue can give usecase-bot "
             "commands."))
         return
@@ -93,7 +94,7 @@ def answer(tracker: Tracker, issue: Issue, author: str, text: str,
         said += render.text_doc(f"Only the first {MAX_COMMANDS} commands of a comment run; "
                                 f"{len(found) - MAX_COMMANDS} more were left alone.")
     if said:
-        _reply(tracker, issue, said)
+        _reply(tracker, issue, note, said)
 
 
 def _run(tracker: Tracker, issue: Issue, command: Command) -> list[render.Block] | None:
@@ -104,6 +105,7 @@ def _run(tracker: Tracker, issue: Issue, command: Command) -> list[render.Block]
     return verb.run(tracker, issue, command.argument)
 
 
-def _reply(tracker: Tracker, issue: Issue, doc: list[render.Block]) -> None:
-    created = tracker.create_comment(issue, tracker.render(doc, render.REPLY_MARKER))
-    tracker.state.learn_identity(tracker.name, created.author)
+def _reply(tracker: Tracker, issue: Issue, note: str, doc: list[render.Block]) -> None:
+    doc = [*doc, *render.answering(note)]
+    body = tracker.render(doc, render.REPLY_MARKER)
+    ensure_reply(tracker, issue, render.REPLY_MARKER, render.answering_text(note), body)

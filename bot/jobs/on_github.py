@@ -40,7 +40,7 @@ def comment_created(tracker: GitHubTracker, repo: str, payload: Payload) -> None
     note = payload.get("comment") or {}
     author = (note.get("user") or {}).get("login") or ""
     issue = tracker.issue_of(IssueData.from_json(repo, payload["issue"]))
-    commands.answer(tracker, issue, author, note.get("body") or "")
+    commands.answer(tracker, issue, str(note.get("id")), author, note.get("body") or "")
 
 
 def comment_deleted(tracker: GitHubTracker, repo: str, payload: Payload) -> None:

@@ -51,7 +51,8 @@ def comment_created(tracker: JiraTracker, payload: Payload) -> None:
     user = author.get("accountId") or author.get("name") or ""
     issue = tracker.fetch(issue_key(payload["issue"]["key"]))
     if issue is not None:
-        commands.answer(tracker, issue, user, text, author.get("displayName"))
+        commands.answer(tracker, issue, str(note.get("id")), user, text,
+                        author.get("displayName"))
 
 
 def link_changed(tracker: JiraTracker, payload: Payload) -> None:

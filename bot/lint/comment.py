@@ -163,6 +163,15 @@ def text_doc(text: str) -> list[Block]:
     return [_b("para", text)]
 
 
+def answering_text(note: str) -> str:
+    return f"in answer to comment {note}"
+
+
+def answering(note: str) -> list[Block]:
+    """The line that ties a reply to the comment it answers, so a retry can find it."""
+    return [_b("small", answering_text(note))]
+
+
 # ---------------------------------------------------------------- GitHub Markdown
 
 

@@ -64,6 +64,26 @@ def _find(tracker: Tracker, issue: Issue, marker: str) -> Comment | None:
     return mine[0] if mine else None
 
 
+def ensure_reply(tracker: Tracker, issue: Issue, marker: str, note: str, body: Any) -> None:
+    """One reply to the comment `note`, also when the answer to the first try was lost:
+    the try is recorded before it is made, and a retry looks for a reply that names the
+    comment (`note` must appear in `body`) before it writes one."""
+    state = tracker.state
+    slot = f"{issue.key}>{note}"
+    tried = state.comment(slot, marker)
+    if tried is not None and tried.comment_id:
+        return
+    if tried is not None:
+        for comment in tracker.bot_comments(issue, marker):
+            if note in comment.text:
+                state.save_comment(slot, marker, int(comment.id), tried.body_hash)
+                return
+    digest = body_hash(tracker.text_of(body))
+    state.save_comment(slot, marker, 0, digest)
+    created = tracker.create_comment(issue, body)
+    state.save_comment(slot, marker, int(created.id), digest)
+
+
 def ensure_label(tracker: Tracker, issue: Issue, label: str, wanted: bool) -> None:
     state = tracker.state
     if state.label_on(issue.key, label, issue.labels) != wanted:
