@@ -56,13 +56,13 @@ class Blocking:
 def test_a_handler_slower_than_its_lease_runs_once(db):
     put(db)
     handler = Blocking()
-    lease = timedelta(seconds=0.3)
+    lease = timedelta(seconds=1)
     first, second = worker_on(db, handler, lease), worker_on(db, handler, lease)
     running = threading.Thread(target=first.run_once)
     running.start()
     assert handler.started.wait(10)
-    # Four leases long, another worker looks for work and finds none.
-    deadline = time.monotonic() + 4 * lease.total_seconds()
+    # Three leases long, another worker looks for work and finds none.
+    deadline = time.monotonic() + 3 * lease.total_seconds()
     while time.monotonic() < deadline:
         assert second.run_once() is False
         handler.release.wait(0.05)

@@ -87,8 +87,8 @@ class _Heartbeat:
         while not self._done.wait(w.lease.total_seconds() / 3):
             try:
                 held = queue.renew(w.db, self._claimed, w.lease, w.clock())
-            except DBAPIError:  # the next beat tries again; the lease has slack for it
-                continue
+            except (DBAPIError, PoolTimeout):
+                continue  # the next beat tries again: the lease has room for two missed
             if not held:
                 log.warning("event %s was taken over by another worker", self._claimed.id)
                 return
