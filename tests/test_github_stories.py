@@ -85,6 +85,18 @@ def test_link_command_adopts_an_orphan_story(fake, bot):
     assert "story:no-use-case" not in fake.labels_on(REPO, 2)
 
 
+def test_link_command_moves_a_story_and_both_stories_lists_follow(fake, bot):
+    use_case(fake, bot, 1)
+    use_case(fake, bot, 3, title="Return goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    assert "- #2 Pay with a voucher" in lint_comments(fake, 1)[0]["body"]
+    bot.deliver("issue_comment", gh.issue_comment("created", REPO, child, "/usecase link #3"))
+    bot.drain()
+    assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
+    assert "#2" not in lint_comments(fake, 1)[0]["body"]
+    assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]
+
+
 def test_ignore_command_silences_a_rule_on_that_issue(fake, bot):
     issue = use_case(fake, bot, body=INCOMPLETE)
     assert "use-case:incomplete" in fake.labels_on(REPO, 1)

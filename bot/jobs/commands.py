@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.lint import comment as render
 from bot.lint.registry import RULES
-from bot.reconcile import Issue, Tracker, reconcile_issue
+from bot.reconcile import Issue, Tracker, reconcile_issue, request_reconcile
 from bot.reconcile.apply import ensure_reply
 from bot.reconcile.desired import key_of
 from bot.reconcile.tracker import STORY
@@ -51,7 +51,10 @@ def _link(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.B
             "issue URL (GitHub), or `PROJ-12` (Jira): e.g. `/usecase link PROJ-12`.")
     if issue.kind != STORY:
         return render.text_doc("Only a story is linked to a use case.")
+    before = tracker.state.link(issue.key)
     tracker.state.save_link(issue.key, parent, "command", False)
+    if before is not None and before.parent_key != parent:
+        request_reconcile(tracker, before.parent_key)  # it loses the story from its list
     reconcile_issue(tracker, issue.key, issue)
     return None
 
@@ -72,6 +75,11 @@ VERBS = {v.name: v for v in (
 
 def help_doc() -> list[render.Block]:
     return render.help_doc([(v.usage, v.summary) for v in VERBS.values()])
+
+
+def asks(text: str) -> bool:
+    """Whether a comment holds a command at all, before anything is read for it."""
+    return bool(commands(text))
 
 
 def answer(tracker: Tracker, issue: Issue, note: str, author: str, text: str,

@@ -47,6 +47,8 @@ def issue_gone(tracker: JiraTracker, payload: Payload) -> None:
 def comment_created(tracker: JiraTracker, payload: Payload) -> None:
     note = payload["comment"]
     text = plain(note.get("body"))
+    if not commands.asks(text):
+        return
     author = note.get("author") or {}
     user = author.get("accountId") or author.get("name") or ""
     issue = tracker.fetch(issue_key(payload["issue"]["key"]))
