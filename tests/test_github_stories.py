@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.store.models import BotComment
 from tests import github_payloads as gh
 from tests.github_harness import FIXED, INCOMPLETE, REPO, lint_comments
 
@@ -95,6 +98,19 @@ def test_link_command_moves_a_story_and_both_stories_lists_follow(fake, bot):
     assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
     assert "#2" not in lint_comments(fake, 1)[0]["body"]
     assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]
+
+
+def test_a_deleted_story_leaves_its_use_cases_list_and_the_bot_forgets_it(fake, bot):
+    use_case(fake, bot, 1)
+    child = story(fake, bot, 2, "Use case: #1")
+    bot.deliver("issue_comment", gh.issue_comment("created", REPO, child, "/usecase help"))
+    bot.drain()
+    del fake.repos[REPO].issues[2]
+    deliver_issue(bot, "deleted", child)
+    assert "#2" not in lint_comments(fake, 1)[0]["body"]
+    with bot.runtime.db.session() as s:
+        left = s.execute(select(BotComment.issue_key)).scalars().all()
+    assert [key for key in left if key.startswith(f"github:{REPO}#2")] == []
 
 
 def test_ignore_command_silences_a_rule_on_that_issue(fake, bot):

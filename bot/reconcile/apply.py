@@ -69,7 +69,7 @@ def ensure_reply(tracker: Tracker, issue: Issue, marker: str, note: str, body: A
     the try is recorded before it is made, and a retry looks for a reply that names the
     comment (`note` must appear in `body`) before it writes one."""
     state = tracker.state
-    slot = f"{issue.key}>{note}"
+    slot = f"{issue.key}>{note}"  # `State.forget_issue` knows this shape
     tried = state.comment(slot, marker)
     if tried is not None and tried.comment_id:
         return

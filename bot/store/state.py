@@ -50,6 +50,9 @@ class State:
                                   (StoryLink, StoryLink.story_key),
                                   (IgnoredRule, IgnoredRule.issue_key)):
                 s.execute(delete(model).where(column == key))
+            # Replies to its comments are kept under `<key>><comment id>`.
+            replies = BotComment.issue_key.startswith(f"{key}>", autoescape=True)
+            s.execute(delete(BotComment).where(replies))
 
     # ------------------------------------------------------------ the bot's comments
 
