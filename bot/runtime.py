@@ -135,7 +135,8 @@ class Runtime:
 
         def tracker_for(name: str, installation: int | None = None) -> Tracker:
             if name == "jira":
-                return JiraTracker(self.settings, state, jira_client(), web_url)
+                return JiraTracker(self.settings, state, jira_client(), web_url,
+                                   self.github_auth().configured)
             client: GitHubClient = github_for(installation)
             if self.dry_run:
                 client = DryRunGitHub(client)

@@ -16,7 +16,7 @@ from bot.usecase.stories import ParentRef, parent_references
 
 
 class UseCaseLook(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True)
 
     findings: tuple[Finding, ...]
     # A clean use case with no stories and no problem needs no comment until it has one.

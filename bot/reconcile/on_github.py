@@ -162,6 +162,9 @@ class GitHubTracker:
     def may_command(self, issue: Issue, user: str) -> bool:
         return self.client.permission(split_key(issue.key)[0], user) in COMMANDERS
 
+    def reaches(self, key: str) -> bool:
+        return key.startswith("github:") or self.jira is not None
+
     def job(self, key: str) -> dict[str, Any]:
         installation = {"installation": {"id": self.installation}} if self.installation else {}
         return {"key": key, **installation}

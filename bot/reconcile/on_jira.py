@@ -48,6 +48,8 @@ class JiraTracker:
     state: State
     client: JiraClient
     web_url: str = "https://github.com"
+    # Whether the bot holds GitHub credentials, for use cases a Jira story names there.
+    github: bool = True
     name: str = field(default="jira", init=False)
     orphan_label: str = field(default=ORPHAN_LABEL, init=False)
     comment_limit: int = field(default=32_767, init=False)
@@ -164,6 +166,9 @@ class JiraTracker:
 
     def may_command(self, issue: Issue, user: str) -> bool:
         return self.client.may_edit(issue.key.removeprefix("jira:"), user)
+
+    def reaches(self, key: str) -> bool:
+        return key.startswith("jira:") or self.github
 
     def job(self, key: str) -> dict[str, Any]:
         return {"key": key}

@@ -56,6 +56,8 @@ def gone(tracker: Tracker, key: str) -> None:
 
 def request_reconcile(tracker: Tracker, key: str) -> None:
     """Queue a reconcile of `key`, to run in that issue's own turn."""
+    if not tracker.reaches(key):
+        return  # the other tracker is not configured: nothing there to keep current
     payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else {"key": key}
     queue.enqueue(tracker.state.db, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
                   RECONCILE, None, key, json.dumps(payload))

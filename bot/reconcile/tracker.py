@@ -104,6 +104,9 @@ class Tracker(Protocol):
     def use_case_candidates(self, scope: str) -> list[Issue]:
         """Open use cases of the scope, for suggestions to a story naming none."""
 
+    def reaches(self, key: str) -> bool:
+        """Whether the bot can act on `key`, which may be an issue of the other tracker."""
+
     def job(self, key: str) -> dict[str, Any]:
         """The payload of a queued reconcile of `key`, with what this tracker needs to act."""
 
