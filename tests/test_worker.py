@@ -208,3 +208,15 @@ def test_a_restarted_bot_finishes_an_orphaned_event_at_once(fake, bot, claimed_b
     bot.runtime.take_back_claims(every_claim)
     assert bot.drain() == 1
     assert len(lint_comments(fake)) == 1 and "use-case:incomplete" in fake.labels_on(REPO, 1)
+
+
+def test_a_single_401_is_retried_not_fatal(fake, bot):
+    fake.fail_next("POST", r"/issues/1/comments$", 401)
+    issue = fake.add_issue(REPO, 1, "Buy goods", INCOMPLETE, labels=["use-case"])
+    bot.deliver("issues", gh.issues("opened", REPO, issue))
+    bot.drain()
+    (event,) = bot.events()
+    assert event.status == "pending" and "401" in event.last_error
+    bot.make_due()
+    bot.drain()
+    assert bot.events()[0].status == "done" and len(lint_comments(fake)) == 1
