@@ -22,6 +22,7 @@ from bot.lint.registry import RULES
 from bot.usecase.parse import Markup, parse
 
 if TYPE_CHECKING:
+    from bot.jobs.scheduler import NightlyScheduler
     from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -52,6 +53,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--no-worker", action="store_true", help="only receive and store")
     serve.add_argument("--dry-run", action="store_true", help="print writes instead")
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="leave the nightly reconcile to a `usecase-bot scheduler` process")
 
     worker = sub.add_parser("worker", help="process queued webhook events")
     worker.add_argument("--dry-run", action="store_true", help="print writes instead")
@@ -71,6 +74,16 @@ def _build_parser() -> argparse.ArgumentParser:
     events.add_argument("--limit", type=int, default=50, help="with list: at most N, newest "
                         "first (default 50)")
     events.add_argument("--dead", action="store_true", help="with retry: every dead event")
+
+    sub.add_parser("scheduler", help="run the nightly reconcile on reconcile.cron")
+    reconcile = sub.add_parser("reconcile", help="bring every use case and story up to date "
+                               "now, as the nightly job does")
+    reconcile.add_argument("--full", action="store_true",
+                           help="read every issue, not only those updated since the last run")
+    reconcile.add_argument("--repo", action="append", metavar="OWNER/NAME",
+                           help="only this repository (may be repeated)")
+    reconcile.add_argument("--project", action="append", metavar="KEY",
+                           help="only this Jira project (may be repeated)")
 
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
     sub.add_parser("check-config", help="validate configuration and show what is enabled")
@@ -189,6 +202,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
     stop = threading.Event()
     threads = [] if args.no_worker else _start_workers(runtime, stop, every_claim=True)
+    # A dry run promises no writes, and the reconcile would write.
+    nightly = None if args.no_scheduler or args.dry_run else _start_scheduler(runtime)
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
     # shutdown() waits for serve_forever() to return, so it must not run on its thread.
@@ -200,9 +215,58 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         stop.set()
+        if nightly is not None:
+            nightly.stop()
         for thread in threads:
             thread.join(timeout=30)
     return EXIT_OK
+
+
+def _start_scheduler(runtime: Runtime) -> NightlyScheduler:
+    from bot.jobs.scheduler import NightlyScheduler
+
+    nightly = NightlyScheduler(runtime.nightly())
+    nightly.start()
+    return nightly
+
+
+def _scheduler(settings: Settings) -> int:
+    from bot.runtime import Runtime, setup_logging
+
+    setup_logging()
+    runtime = Runtime.build(settings, Secrets.from_env())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    nightly = _start_scheduler(runtime)
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    nightly.stop()
+    return EXIT_OK
+
+
+def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import Runtime, setup_logging
+
+    for repo in args.repo or []:
+        if repo.count("/") != 1 or not all(repo.split("/")):
+            print(f"usecase-bot: --repo {repo!r} is not of the form owner/name", file=sys.stderr)
+            return EXIT_USAGE
+    setup_logging()
+    runtime = Runtime.build(settings, Secrets.from_env())
+    chosen = args.repo is not None or args.project is not None
+    result = runtime.nightly().run(args.full, args.repo or [] if chosen else None,
+                                   args.project or [] if chosen else None)
+    for scope in result.scopes:
+        outcome = f"failed: {scope.error}" if scope.error else "ok"
+        print(f"{scope.tracker} {scope.scope}: {'full' if scope.full else 'updated'} read, "
+              f"{scope.read} read, {scope.changed} changed, {scope.refused} refused; {outcome}")
+    if not result.scopes:
+        print("usecase-bot: nothing to reconcile: no github.repos or jira.projects configured, "
+              "and none heard from yet", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
 def _start_workers(runtime: Runtime, stop: threading.Event,
@@ -317,6 +381,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _worker(args, settings)
     if args.command == "replay":
         return _replay(args, settings)
+    if args.command == "scheduler":
+        return _scheduler(settings)
+    if args.command == "reconcile":
+        return _reconcile(args, settings)
     return _check_config(settings)
 
 

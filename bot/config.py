@@ -155,6 +155,21 @@ class ReportConfig(_Section):
         return cron
 
 
+class ReconcileConfig(_Section):
+    """The nightly reconcile: when it runs and how often it reads every issue."""
+
+    cron: str = "30 1 * * *"
+    timezone: str = "UTC"
+    # Between full reads only issues updated since the last run are read; a full read
+    # also catches what an incremental one cannot see (a label changed by hand, say).
+    full_every_days: int = Field(default=7, ge=1, le=365)
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, cron: str) -> str:
+        return ReportConfig._five_fields(cron)
+
+
 class WorkerConfig(_Section):
     concurrency: int = Field(default=1, ge=1, le=64)
     # Attempts for a failure that may heal when someone acts (a 403 or 404); outages and
@@ -178,6 +193,7 @@ class Settings(BaseSettings):
     rules: RulesConfig = Field(default_factory=RulesConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    reconcile: ReconcileConfig = Field(default_factory=ReconcileConfig)
     max_payload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
 
     @classmethod

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from bot.store.queue import QueueStats
+from bot.store.schedule import JobStats
 
 
 class Metrics:
-    def __init__(self, queue_stats: Callable[[], QueueStats]) -> None:
+    def __init__(self, queue_stats: Callable[[], QueueStats],
+                 job_stats: Callable[[], JobStats] | None = None) -> None:
         self.registry = CollectorRegistry()
         self.received = Counter(
             "usecase_bot_events_received", "Webhook events received",
@@ -40,6 +43,8 @@ class Metrics:
             ["tracker", "method", "status"], registry=self.registry,
         )
         self.registry.register(_QueueCollector(queue_stats))
+        if job_stats is not None:
+            self.registry.register(_ReconcileCollector(job_stats))
 
 
 class _QueueCollector(Collector):
@@ -57,3 +62,33 @@ class _QueueCollector(Collector):
         gauge.add_metric(["failed"], stats.failed)
         gauge.add_metric(["dead"], stats.dead)
         yield gauge
+
+class _ReconcileCollector(Collector):
+    """The nightly reconcile as the database records it, so that the web process shows
+    what a separate `clock:` process did."""
+
+    def __init__(self, job_stats: Callable[[], JobStats]) -> None:
+        self._stats = job_stats
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            stats = self._stats()
+        except Exception:  # a scrape must not fail because the DB is down
+            return
+        runs = GaugeMetricFamily("usecase_bot_reconcile_runs",
+                                 "Reconcile slots by how their last attempt ended",
+                                 labels=["result"])
+        runs.add_metric(["ok"], stats.done)
+        runs.add_metric(["failed"], stats.failed)
+        yield runs
+        yield GaugeMetricFamily("usecase_bot_reconcile_issues_read",
+                                "Issues the last successful reconcile read",
+                                value=stats.last_read)
+        yield GaugeMetricFamily("usecase_bot_reconcile_issues_changed",
+                                "Issues the last successful reconcile wrote to",
+                                value=stats.last_changed)
+        if stats.last_success is not None:
+            yield GaugeMetricFamily(
+                "usecase_bot_reconcile_last_success_timestamp_seconds",
+                "When the last successful reconcile ended (Unix time)",
+                value=stats.last_success.replace(tzinfo=UTC).timestamp())

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import ConfigError, Secrets, Settings
+from bot.jobs.nightly import JOB as RECONCILE_JOB
+from bot.jobs.nightly import GitHubLister, Nightly
 from bot.jobs.on_github import GitHubEvents
 from bot.jobs.on_jira import JiraEvents
 from bot.jobs.worker import Handler, HandlerFor, RetryPolicy, Worker
@@ -19,13 +21,13 @@ from bot.metrics import Metrics
 from bot.reconcile import Tracker
 from bot.reconcile.on_github import GitHubTracker
 from bot.reconcile.on_jira import JiraTracker
-from bot.store import queue
+from bot.store import queue, schedule
 from bot.store.db import Database
 from bot.store.limits import Limits
 from bot.store.state import State
 from bot.trackers.calls import Gate, TrackerError
 from bot.trackers.dry_run import DryRunGitHub, DryRunJira
-from bot.trackers.github import GitHubAuth, GitHubClient, client_factory
+from bot.trackers.github import GitHubAuth, GitHubClient, client_factory, repo_installation
 from bot.trackers.jira import JiraAuth, JiraClient, PythonJiraClient, check_link_type
 
 TrackerFor = Callable[[str, int | None], Tracker]
@@ -96,7 +98,8 @@ class Runtime:
     def build(cls, settings: Settings, secrets: Secrets, dry_run: bool = False) -> Runtime:
         db = Database(secrets.database_url)
         db.create_schema()
-        return cls(settings, secrets, db, Metrics(lambda: queue.stats(db)), dry_run)
+        metrics = Metrics(lambda: queue.stats(db), lambda: schedule.stats(db, RECONCILE_JOB))
+        return cls(settings, secrets, db, metrics, dry_run)
 
     def github_auth(self) -> GitHubAuth:
         s = self.secrets
@@ -173,6 +176,27 @@ class Runtime:
             real.gate = Gate(self.limits, "jira")
             self._jira = DryRunJira(real) if self.dry_run else real
         return self._jira
+
+    def nightly(self) -> Nightly:
+        """The reconcile, with clients of its own: it lists issues, which the worker's
+        `GitHubClient` and `JiraClient` need not know how to do."""
+        github: Callable[[str], tuple[GitHubLister, int | None]] | None = None
+        if self.github_auth().configured:
+            auth = self.github_auth()
+            client_for = client_factory(auth, self.metrics, self.limits,
+                                        self.settings.github.writes_per_minute)
+
+            def github_for(repo: str) -> tuple[GitHubLister, int | None]:
+                installation = repo_installation(auth, repo, self.metrics)
+                return client_for(installation), installation
+
+            github = github_for
+        jira = (PythonJiraClient(self.jira_auth(), self.metrics)
+                if self.jira_auth().configured else None)
+        if jira is not None:
+            jira.gate = Gate(self.limits, "jira")
+        return Nightly(self.settings, self.db, github, jira,
+                       github_web_url(self.secrets.github_api_url))
 
     def startup_checks(self) -> None:
         """Say at start what will not work; an unreachable Jira is only a warning."""

@@ -46,6 +46,8 @@ class FakeGitHub(FakeServer):
         self.roles: dict[str, str] = {"alice": "admin"}
         # (path, If-None-Match header or None) of every contents request, in order.
         self.content_reads: list[tuple[str, str | None]] = []
+        # The query of every issue listing, in order.
+        self.listings: list[dict[str, str]] = []
         super().__init__("fake_github", check)
 
     def checked_path(self, path: str) -> str | None:
@@ -166,9 +168,12 @@ class FakeGitHub(FakeServer):
             return _json({"message": "Not Found"}, 404)
         wanted = [w for w in request.args.get("labels", "").split(",") if w]
         state = request.args.get("state", "open")
+        self.listings.append(dict(request.args))
+        since = request.args.get("since", "")
         items = [i for i in repo.issues.values()
                  if (state == "all" or i["state"] == state)
-                 and all(w in [lb["name"] for lb in i["labels"]] for w in wanted)]
+                 and all(w in [lb["name"] for lb in i["labels"]] for w in wanted)
+                 and i["updated_at"] >= since]
         return self._page(items)
 
     def _issue_comments(self, owner: str, name: str, number: int) -> Response:

@@ -8,6 +8,8 @@ as the v2 bodies carry wiki markup where v3 carries ADF.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, request
@@ -16,6 +18,15 @@ from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck, load_chec
 from tests.fake_http import json_response as _json
 
 SPEC_PATH = SHARED_FIXTURES / "jira" / "openapi-subset.json"
+# What the search reads: when an issue without an `updated` field was last updated, and
+# the one shape of JQL the bot sends.
+_UPDATED = "2026-11-01T10:00:00.000+0000"
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_JQL = re.compile(
+    r'project = "(?P<project>[^"]+)" AND \((?:issuetype in \((?P<types>[^)]*)\))?'
+    r'(?: OR )?(?:labels in \((?P<labels>[^)]*)\))?\)'
+    r'(?: AND updated >= "-(?P<minutes>\d+)m")? ORDER BY created ASC')
+
 
 
 def jira_check() -> OpenApiCheck | None:
@@ -33,6 +44,8 @@ class FakeJira(FakeServer):
         self.links: list[dict[str, Any]] = []
         self.remote_links: dict[str, list[dict[str, Any]]] = {}
         self.link_type_names = ["Blocks", "Cloners", "Duplicate", "Relates"]
+        # The query of every issue search, in order.
+        self.searches: list[dict[str, str]] = []
         # Who holds EDIT_ISSUES (account ids on Cloud, user names on Data Center).
         self.editors: set[str] = {"5c5f-alice", "alice"}
         self.bot = {"accountId": "bot-account", "name": "usecase-bot",
@@ -90,6 +103,9 @@ class FakeJira(FakeServer):
                              self._project_property)
             app.add_url_rule(f"{base}/issueLinkType", f"types{v}", self._link_types)
             app.add_url_rule(f"{base}/issueLink", f"link{v}", self._link, methods=["POST"])
+            app.add_url_rule(f"{base}/field", f"field{v}", self._fields)
+            app.add_url_rule(f"{base}/search", f"search{v}", self._search)
+            app.add_url_rule(f"{base}/search/jql", f"searchjql{v}", self._search_jql)
             app.add_url_rule(f"{base}/issue/<key>/remotelink", f"remote{v}", self._remote,
                              methods=["GET", "POST"])
             app.add_url_rule(f"{base}/user/permission/search", f"perm{v}",
@@ -220,3 +236,65 @@ class FakeJira(FakeServer):
 
         self.remote_links.setdefault(issue["key"], []).append(link)
         return _json({"id": link["id"], "self": f"{self.url}/remotelink/{link['id']}"}, 201)
+
+    # ------------------------------------------------------------ search
+
+    def _fields(self) -> Response:
+        """`getFields`: the system fields the bot asks for, with their JQL clause names."""
+        names = {"summary": "summary", "description": "description", "labels": "labels",
+                 "issuetype": "issuetype", "status": "status", "resolution": "resolution",
+                 "issuelinks": "issueLink", "project": "project", "updated": "updated"}
+        return _json([{"id": field, "key": field, "name": field.title(), "custom": False,
+                       "clauseNames": [clause], "navigable": True, "orderable": True,
+                       "searchable": True, "schema": {"type": "string", "system": field}}
+                      for field, clause in names.items()])
+
+    def _found(self) -> list[dict[str, Any]] | Response:
+        """The issues the `jql` argument names, oldest first, or a 400 for JQL this fake
+        does not read (only the shape the bot sends)."""
+        jql = request.args.get("jql", "")
+        self.searches.append(dict(request.args))
+        match = _JQL.fullmatch(jql)
+        if match is None:
+            return _json({"errorMessages": [f"Error in the JQL Query: {jql}"]}, 400)
+        types = set(_QUOTED.findall(match["types"] or ""))
+        labels = set(_QUOTED.findall(match["labels"] or ""))
+        since = (datetime.now(UTC) - timedelta(minutes=int(match["minutes"]))
+                 if match["minutes"] else None)
+        found = []
+        for issue in self.issues.values():
+            fields = issue["fields"]
+            updated = datetime.strptime(fields.get("updated", _UPDATED), "%Y-%m-%dT%H:%M:%S.%f%z")
+            if (fields["project"]["key"] == match["project"]
+                    and (fields["issuetype"]["name"] in types or labels & set(fields["labels"]))
+                    and (since is None or updated >= since)):
+                found.append(issue)
+        return found
+
+    def _search(self) -> Response:
+        """Data Center's `search`: pages by offset, with the total."""
+        if self.deployment == "Cloud":
+            return _json({"errorMessages": ["The requested API has been removed. Please "
+                                            "migrate to the /rest/api/3/search/jql API."]}, 410)
+        found = self._found()
+        if isinstance(found, Response):
+            return found
+        start = int(request.args.get("startAt", 0))
+        size = int(request.args.get("maxResults", 50))
+        return _json({"startAt": start, "maxResults": size, "total": len(found),
+                      "issues": found[start:start + size]})
+
+    def _search_jql(self) -> Response:
+        """Cloud's `search/jql`: pages by an opaque token, no total."""
+        if self.deployment != "Cloud":
+            return _json({"errorMessages": ["Not found"]}, 404)
+        found = self._found()
+        if isinstance(found, Response):
+            return found
+        start = int(request.args.get("nextPageToken") or 0)
+        size = int(request.args.get("maxResults", 50))
+        page: dict[str, Any] = {"issues": found[start:start + size],
+                                "isLast": start + size >= len(found)}
+        if not page["isLast"]:
+            page["nextPageToken"] = str(start + size)
+        return _json(page)

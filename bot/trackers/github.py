@@ -11,9 +11,10 @@ import base64
 import binascii
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ from github import Auth, Github, GithubException, GithubIntegration
 from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
 from pydantic import BaseModel, ConfigDict
+from requests.utils import parse_header_links
 
 from bot.metrics import Metrics
 from bot.trackers.calls import Gate, Limits, TrackerError, api_call, retry_after_header
@@ -274,11 +276,52 @@ class PyGithubClient:
         except binascii.Error:
             return found.model_copy(update={"problem": "GitHub sent it garbled"})
 
+    # ------------------------------------------------------------ listing, for the reconcile
+
+    def list_issues(self, repo: str, label: str, since: datetime | None) -> Iterator[IssueData]:
+        """Open and closed issues with `label` updated at or after `since` (every one when
+        None), 100 a page. Read from the listing's own JSON: PyGithub's issue objects fetch
+        each issue again for `pull_request` or `raw_data`, and search stops at 1,000 hits.
+        Oldest first, so the bot's own writes during the run move no issue across a page."""
+        params: dict[str, Any] = {"labels": label, "state": "all", "sort": "created",
+                                  "direction": "asc", "per_page": 100}
+        if since is not None:
+            params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        url: str | None = f"/repos/{repo}/issues"
+        while url is not None:
+            with self._call("GET"):
+                headers, page = self._gh.requester.requestJsonAndCheck(
+                    "GET", url, parameters=params)
+            for raw in page if isinstance(page, list) else []:
+                if isinstance(raw, dict) and "pull_request" not in raw:
+                    yield IssueData.from_json(repo, raw)
+            url = _next_page(headers)
+            params = {}  # the next link carries them
+
 
 def _message(exc: GithubException) -> str:
     data = exc.data
     message = data.get("message") if isinstance(data, dict) else None
     return message if isinstance(message, str) else "no message"
+
+
+def _next_page(headers: dict[str, Any]) -> str | None:
+    for link in parse_header_links(str(headers.get("link") or "")):
+        if link.get("rel") == "next" and link.get("url"):
+            return link["url"]
+    return None
+
+
+def repo_installation(auth: GitHubAuth, repo: str, metrics: Metrics | None) -> int | None:
+    """The installation of the App that holds `repo`, for work no event started (the
+    reconcile); None when the bot uses a token."""
+    if not (auth.app_id and auth.private_key):
+        return None
+    owner, name = repo.split("/", 1)
+    app = GithubIntegration(auth=Auth.AppAuth(auth.app_id, auth.private_key),
+                            base_url=auth.api_url.rstrip("/"), retry=None, timeout=20)
+    with api_call(metrics, "github", "GET", _translate):
+        return int(app.get_repo_installation(owner, name).id)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -255,6 +256,35 @@ class PythonJiraClient:
     def remote_link(self, key: str, url: str, title: str) -> None:
         with self._call("POST"):
             self.jira.add_simple_link(key, {"url": url, "title": title})
+
+    # ------------------------------------------------------------ searching, for the reconcile
+
+    def search(self, jql: str) -> Iterator[JiraIssue]:
+        """Every issue `jql` finds, 100 a page, each with the fields the bot reads (no
+        per-issue reads). Jira Cloud answers only `search/jql`, paged by token; Data Center
+        only `search`, paged by offset; python-jira knows which from serverInfo."""
+        jira = self.jira
+        fields = "summary,description,labels,issuetype,status,resolution,issuelinks,project"
+        cloud = jira.deploymentType == "Cloud"
+        token: str | None = None
+        start = 0
+        while True:
+            with self._call("GET"):
+                if cloud:
+                    page = jira.enhanced_search_issues(jql, nextPageToken=token, maxResults=100,
+                                                       fields=fields, json_result=True)
+                else:
+                    page = jira.search_issues(jql, startAt=start, maxResults=100, fields=fields,
+                                              json_result=True)
+            assert isinstance(page, dict)  # json_result=True answers the JSON itself
+            issues = [raw for raw in page.get("issues") or [] if isinstance(raw, dict)]
+            yield from (JiraIssue.from_json(raw) for raw in issues)
+            start += len(issues)
+            token = page.get("nextPageToken") if cloud else None
+            done = (not token or page.get("isLast") is True) if cloud else (
+                not issues or start >= int(page.get("total") or 0))
+            if done:
+                return
 
 
 def check_link_type(client: JiraClient, name: str) -> None:
