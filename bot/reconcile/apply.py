@@ -29,7 +29,7 @@ def ensure_comment(tracker: Tracker, issue: Issue, marker: str, body: Any,
         if found is not None:
             if body_hash(found.text) == digest:
                 state.save_comment(issue.key, marker, int(found.id), digest)
-                tracker.remember_comment(issue, marker, found.id)
+                tracker.keep_comment_ids(issue)
                 return
             target = found.id
     if target is not None:
@@ -43,14 +43,14 @@ def ensure_comment(tracker: Tracker, issue: Issue, marker: str, body: Any,
             fresh = known is None or str(known.comment_id) != target
             state.save_comment(issue.key, marker, int(target), digest)
             if fresh:
-                tracker.remember_comment(issue, marker, target)
+                tracker.keep_comment_ids(issue)
             return
     if not create:
         return
     created = tracker.create_comment(issue, body)
     state.save_comment(issue.key, marker, int(created.id), digest)
     state.learn_identity(tracker.name, created.author)
-    tracker.remember_comment(issue, marker, created.id)
+    tracker.keep_comment_ids(issue)
 
 
 def _find(tracker: Tracker, issue: Issue, marker: str) -> Comment | None:

@@ -116,7 +116,7 @@ class GitHubTracker:
     def edit_comment(self, issue: Issue, comment_id: str, body: Any) -> None:
         self.client.edit_comment(split_key(issue.key)[0], int(comment_id), body)
 
-    def remember_comment(self, issue: Issue, marker: str, comment_id: str | None) -> None:
+    def keep_comment_ids(self, issue: Issue) -> None:
         """GitHub keeps nothing beside an issue for the bot: the database holds the id."""
 
     def recorded_comment(self, issue: Issue, marker: str) -> str | None:

@@ -132,7 +132,7 @@ class JiraTracker:
         found = stored.get(_slot(marker))
         return str(found) if found else None
 
-    def remember_comment(self, issue: Issue, marker: str, comment_id: str | None) -> None:
+    def keep_comment_ids(self, issue: Issue) -> None:
         value = {}
         for kind in (render.LINT_MARKER, render.LINK_MARKER):
             mine = self.state.comment(issue.key, kind)

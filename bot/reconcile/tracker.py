@@ -85,8 +85,9 @@ class Tracker(Protocol):
     def edit_comment(self, issue: Issue, comment_id: str, body: Any) -> None:
         """Raises TrackerError 404 when the comment is gone."""
 
-    def remember_comment(self, issue: Issue, marker: str, comment_id: str | None) -> None:
-        """Where the tracker can keep the comment's id beside the issue (Jira's property)."""
+    def keep_comment_ids(self, issue: Issue) -> None:
+        """Keep the ids of the bot's comments (as the database holds them now) beside the
+        issue, where the tracker can (Jira's issue property): a lost database costs nothing."""
 
     def recorded_comment(self, issue: Issue, marker: str) -> str | None:
         """The id the tracker keeps for the bot's comment, if it keeps one."""
