@@ -9,7 +9,8 @@ in their script matches inside a longer run of letters: "失败" finds "登录�
 
 The phrases of all languages go into a prefix tree, so the expression tests a shared
 beginning once instead of trying hundreds of alternatives one by one; at each fork a
-longer phrase is tried before a shorter one that ends there.
+longer phrase is tried before a shorter one that ends there. Phrases in another script
+than Latin get a tree of their own behind a look at the word's first letter.
 """
 
 from __future__ import annotations
@@ -115,12 +116,32 @@ def _emit(tree: _Tree) -> str:
     return body if len(branches) == 1 else f"(?:{body})"
 
 
+def _script(phrase: str) -> str:
+    """The script a phrase opens in, or "" for Latin."""
+    first = phrase[:1]
+    if _UNSPACED.match(first):
+        return "unspaced"
+    return unicodedata.name(first).split()[0] if first and other_script(first) else ""
+
+
+def _guard(script: str, tree: _Tree) -> str:
+    """What a word must open with for one script's phrases to be worth trying: the
+    expression then skips a script's whole tree at once where another script is written."""
+    if script == "unspaced":
+        return rf"\w*?{UNSPACED}"
+    return "[" + "".join(atom.strip("[]") for atom in tree if atom != _END) + "]"
+
+
 def alternation(phrases: Iterable[str]) -> str:
     """A non-capturing group matching any of the phrases (no word boundaries added)."""
-    tree: _Tree = {}
+    trees: dict[str, _Tree] = {}
     for phrase in phrases:
         for variant in _opening_choices(phrase.strip()):
+            tree = trees.setdefault(_script(variant), {})
             _insert(tree, _unspaced(variant, _atoms(variant)))
-    if not tree:
+    if not trees:
         return "(?!)"
-    return "(?:" + _emit(tree) + ")"
+    latin = trees.pop("", None)
+    branches = [_emit(latin)] if latin else []
+    branches += [f"(?={_guard(script, tree)})(?:{_emit(tree)})" for script, tree in trees.items()]
+    return "(?:" + "|".join(branches) + ")"
