@@ -178,8 +178,6 @@ class WorkerConfig(_Section):
     retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
 
 
-
-
 class Settings(BaseSettings):
     """Every file key of the contract, all optional."""
 

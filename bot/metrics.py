@@ -63,6 +63,7 @@ class _QueueCollector(Collector):
         gauge.add_metric(["dead"], stats.dead)
         yield gauge
 
+
 class _ReconcileCollector(Collector):
     """The nightly reconcile as the database records it, so that the web process shows
     what a separate `clock:` process did."""

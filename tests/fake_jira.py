@@ -28,7 +28,6 @@ _JQL = re.compile(
     r'(?: AND updated >= "-(?P<minutes>\d+)m")? ORDER BY created ASC')
 
 
-
 def jira_check() -> OpenApiCheck | None:
     return load_check(SPEC_PATH)
 
