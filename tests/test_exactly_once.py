@@ -172,3 +172,15 @@ def test_a_jira_users_comment_carrying_the_marker_is_never_adopted(jira):
     user, mine = fake.comments_on("UC-1")
     assert user["body"] == "_usecase-bot:lint_ copied"
     assert "missing-exception-flows" in json.dumps(mine["body"])
+
+
+def test_a_clean_jira_use_case_asks_only_the_property_and_writes_nothing(jira):
+    fake, bot = jira
+    clean = CLEAN.replace("### ", "h3. ")
+    issue = fake.add_issue("UC-1", "Buy goods", clean)
+    bot.deliver_jira(jp.issue_event("jira:issue_created", issue), token="t")
+    bot.drain()
+    assert fake.writes() == [] and fake.comments_on("UC-1") == []
+    paths = [p for _, p, _ in fake.log]
+    assert "/rest/api/2/issue/UC-1/properties/usecase-bot" in paths
+    assert "/rest/api/2/issue/UC-1/comment" not in paths

@@ -24,7 +24,11 @@ def ensure_comment(tracker: Tracker, issue: Issue, marker: str, body: Any,
     if known is not None and known.body_hash == digest:
         return
     target = str(known.comment_id) if known is not None else None
-    if target is None and (create or issue.comments != 0):
+    if target is None and not create and issue.comments is None:
+        # Nothing to create, only an existing comment to bring up to date: where the
+        # tracker keeps its id (Jira), that one read says whether there is one.
+        target = tracker.recorded_comment(issue, marker)
+    elif target is None and (create or issue.comments):
         found = _find(tracker, issue, marker)
         if found is not None:
             if body_hash(found.text) == digest:
