@@ -18,6 +18,8 @@ _LETTERS = str.maketrans({
 _UMLAUT = re.compile(r"[äöüÄÖÜ]")
 # A letter of the scripts written without spaces between words: kana, CJK ideographs.
 UNSPACED = "[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]"
+_ACCENTS = re.compile("[\u0300-\u036f]")  # the marks Latin, Greek and Cyrillic letters take
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
 # Kana voicing marks make another word ("ゴール" goal, "コール" call), not an accent.
 VOICING = {"\u3099", "\u309a"}
 
@@ -35,15 +37,22 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     text = _UMLAUT.sub(lambda m: unicodedata.normalize("NFD", m.group(0))[0] + "e", text)
-    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text.translate(_LETTERS)))
     if text.isascii():
         return text
-    kept = "".join(ch for ch in text if ch.isascii() or other_script(ch) or ch in VOICING)
-    return unicodedata.normalize("NFC", kept)  # voiced kana and Hangul syllables whole again
+    text = _NON_ASCII.sub(_other_letters, text)
+    # Voiced kana and Hangul syllables whole again.
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _other_letters(run: re.Match[str]) -> str:
+    return "".join(ch for ch in run.group(0) if other_script(ch) or ch in VOICING)
 
 
 _CAMEL = re.compile(r"([a-z])([A-Z])")
-_NON_WORD = re.compile(r"(?:[^\w()]|_)+")
+# Folded text holds no other character beyond ASCII than the letters and digits of other
+# scripts, so only ASCII is sifted.
+_NON_WORD = re.compile(r"[^a-z0-9()\u0080-\U0010ffff]+")
 _NUMBERING = re.compile(r"^\s*(?:\d+[a-z]?\s+)+")
 # Chinese and Japanese write no spaces, but a number or Latin label beside a term is a
 # word of its own: "备选事件流1" is "备选事件流 1".
