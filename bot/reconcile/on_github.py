@@ -8,8 +8,16 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs.team_settings import for_repo
 from bot.lint import comment as render
-from bot.reconcile.tracker import OTHER, STORY, USE_CASE, Comment, Issue, record_of
-from bot.store.state import State, labels_of
+from bot.reconcile.tracker import (
+    OTHER,
+    STORY,
+    USE_CASE,
+    Comment,
+    Issue,
+    issue_from_record,
+    record_of,
+)
+from bot.store.state import State
 from bot.team_config import TeamSettings
 from bot.trackers.calls import TrackerError
 from bot.trackers.github import GitHubClient, IssueData
@@ -76,9 +84,7 @@ class GitHubTracker:
     def use_case_candidates(self, scope: str) -> list[Issue]:
         known = self.state.issues_of_kind("github", scope, USE_CASE)
         if known:
-            return [Issue(key=r.key, scope=r.repo, title=r.title, text=r.body,
-                          labels=tuple(labels_of(r)), closed=r.state == "closed", kind=r.kind)
-                    for r in known]
+            return [issue_from_record(r) for r in known]
         # A fresh database knows no use case yet: ask GitHub once for the open ones.
         found = [self.issue_of(data) for data in
                  self.client.issues_with_label(scope, self.team(scope).labels.use_case)]

@@ -11,8 +11,8 @@ from typing import Any
 from bot.config import Settings
 from bot.jobs.team_settings import for_project
 from bot.lint import comment as render
-from bot.reconcile.tracker import OTHER, STORY, USE_CASE, Comment, Issue
-from bot.store.state import State, labels_of
+from bot.reconcile.tracker import OTHER, STORY, USE_CASE, Comment, Issue, issue_from_record
+from bot.store.state import State
 from bot.team_config import TeamSettings
 from bot.trackers.calls import TrackerError
 from bot.trackers.jira import JiraClient, JiraIssue, check_link_type
@@ -93,9 +93,7 @@ class JiraTracker:
         return team.jira.incomplete_label
 
     def use_case_candidates(self, scope: str) -> list[Issue]:
-        return [Issue(key=r.key, scope=r.repo, title=r.title, text=r.body,
-                      labels=tuple(labels_of(r)), closed=r.state == "closed", kind=r.kind)
-                for r in self.state.issues_of_kind("jira", scope, USE_CASE)]
+        return [issue_from_record(r) for r in self.state.issues_of_kind("jira", scope, USE_CASE)]
 
     # ------------------------------------------------------------ comments
 

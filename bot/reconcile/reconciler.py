@@ -14,7 +14,14 @@ from collections.abc import Callable
 from bot.lint import comment as render
 from bot.reconcile import desired
 from bot.reconcile.apply import ensure_comment, ensure_label
-from bot.reconcile.tracker import STORY, USE_CASE, Issue, Tracker, record_of
+from bot.reconcile.tracker import (
+    STORY,
+    USE_CASE,
+    Issue,
+    Tracker,
+    issue_from_record,
+    record_of,
+)
 from bot.store import queue
 from bot.store.models import IssueRecord
 from bot.store.state import State
@@ -149,8 +156,7 @@ def _listed_differently(previous: IssueRecord | None, issue: Issue) -> bool:
 def _parent(tracker: Tracker, key: str) -> Issue | None:
     record = tracker.state.issue(key)
     if record is not None:
-        return Issue(key=key, scope=record.repo, title=record.title, kind=record.kind,
-                     closed=record.state == "closed")
+        return issue_from_record(record)
     found = tracker.fetch(key)
     if found is not None:
         tracker.state.save_issue(record_of(tracker.name, found))

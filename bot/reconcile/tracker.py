@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import Settings
 from bot.lint.comment import Block
 from bot.store.models import IssueRecord
-from bot.store.state import State
+from bot.store.state import State, labels_of
 from bot.team_config import TeamSettings
 from bot.usecase.parse import Markup
 
@@ -122,3 +122,10 @@ def record_of(tracker: str, issue: Issue) -> IssueRecord:
         state="closed" if issue.closed else "open", kind=issue.kind,
         comment_count=issue.comments or 0,
     )
+
+
+def issue_from_record(record: IssueRecord) -> Issue:
+    """An issue as the database last saw it: enough to list, suggest or classify it."""
+    return Issue(key=record.key, scope=record.repo, title=record.title, text=record.body,
+                 labels=tuple(labels_of(record)), closed=record.state == "closed",
+                 kind=record.kind)
