@@ -148,6 +148,15 @@ class Runtime:
 
         return tracker_for
 
+    def _installation_of(self, payload: dict[str, Any]) -> int | None:
+        """For a reconcile that a Jira story queued for its GitHub use case: no webhook
+        named the App's installation, so GitHub is asked which one holds the repository."""
+        key = payload.get("key")
+        if not isinstance(key, str) or not key.startswith("github:"):
+            return None
+        repo = key.removeprefix("github:").rsplit("#", 1)[0]
+        return repo_installation(self.github_auth(), repo, self.metrics)
+
     def handler_factory(self) -> HandlerFor:
         tracker_for = self.tracker_factory()
 
@@ -157,8 +166,9 @@ class Runtime:
                 assert isinstance(jira, JiraTracker)
                 return JiraEvents(jira)
             installation = (payload.get("installation") or {}).get("id")
-            github = tracker_for("github", installation if isinstance(installation, int)
-                                 else None)
+            if not isinstance(installation, int):
+                installation = self._installation_of(payload)
+            github = tracker_for("github", installation)
             assert isinstance(github, GitHubTracker)
             return GitHubEvents(github)
 
