@@ -166,6 +166,23 @@ def test_drifted_issues_are_fixed_and_an_up_to_date_one_gets_no_write(fake, runt
     assert writes_on(fake, 3, before) == []
 
 
+def test_what_people_undid_by_hand_while_webhooks_were_lost_is_put_back(fake, runtime):
+    use_case(fake, 1)
+    use_case(fake, 2)
+    at(runtime, START).run()
+    issues = fake.repos[REPO].issues
+    issues[1]["labels"] = [lb for lb in issues[1]["labels"]
+                           if lb["name"] != "use-case:incomplete"]
+    for comment in fake.comments_on(REPO, 2):
+        del fake.comments[comment["id"]]
+    issues[2]["comments"] = 0
+
+    result = at(runtime, START + timedelta(days=1)).run(full=True)
+    assert result.scopes[0].changed == 2
+    assert "use-case:incomplete" in fake.labels_on(REPO, 1)
+    assert len(lint_comments(fake, 1)) == 1 and len(lint_comments(fake, 2)) == 1
+
+
 def test_a_run_that_changes_nothing_writes_nothing(fake, runtime):
     for number in (1, 2):
         use_case(fake, number)

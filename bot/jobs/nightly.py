@@ -18,6 +18,7 @@ from typing import Any, Protocol, cast
 from pydantic import BaseModel, ConfigDict
 
 from bot.config import Settings
+from bot.lint import comment as render
 from bot.reconcile import Issue, Tracker, reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
 from bot.reconcile.on_jira import JiraTracker
@@ -55,6 +56,22 @@ class JiraSearcher(JiraClient, Protocol):
 def reconcile(tracker: Tracker, issue: Issue) -> None:
     """The one call into the reconciler, with the issue as the listing showed it."""
     reconcile_issue(tracker, issue.key, issue)
+
+
+def trust_listing(tracker: Tracker, issue: Issue) -> None:
+    """What the bot remembers of an issue, corrected by what the listing shows the tracker
+    holds now. The reconciler believes its memory over an event, which may predate the
+    bot's own write; but a listing is read now, and it sees what people changed by hand
+    while their webhooks were lost: a label of the bot's taken off or put on, or every
+    comment deleted (GitHub counts them in the listing)."""
+    state = tracker.state
+    for label in (tracker.incomplete_label(tracker.team(issue.scope)), tracker.orphan_label):
+        state.save_label(issue.key, label, label in issue.labels)
+    if issue.comments == 0:
+        for marker in (render.LINT_MARKER, render.LINK_MARKER):
+            known = state.comment(issue.key, marker)
+            if known is not None:
+                state.forget_comment_id(known.comment_id)
 
 
 class ScopeResult(BaseModel):
@@ -222,6 +239,7 @@ class Nightly:
              issue: Issue) -> ScopeResult:
         before = writes.count
         try:
+            trust_listing(tracker, issue)
             reconcile(tracker, issue)
         except TrackerError as exc:
             if exc.retry_after is not None or exc.status is None:
