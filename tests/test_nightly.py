@@ -193,6 +193,26 @@ def test_a_run_that_changes_nothing_writes_nothing(fake, runtime):
     assert fake.writes()[before:] == []
 
 
+def test_a_github_app_reconciles_each_repository_with_its_installation(fake, settings,
+                                                                      tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    runtime = Runtime.build(settings, Secrets.from_env({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "GITHUB_APP_ID": "12345",
+        "GITHUB_APP_PRIVATE_KEY": pem, "GITHUB_API_URL": fake.url}))
+    use_case(fake, 1)
+    result = at(runtime, START).run()
+    assert result.ok and result.scopes[0].changed == 1
+    assert ("GET", f"/repos/{REPO}/installation", 200) in fake.log
+    assert ("POST", "/app/installations/7/access_tokens", 201) in fake.log
+    assert fake.auth_headers[-1] == "token ghs_installation7"
+    runtime.db.dispose()
+
+
 # ---------------------------------------------------------------- slots
 
 
