@@ -168,6 +168,7 @@ def test_prose_is_not_a_heading(line):
         ("Pelanggan memilih membayar dengan transfer", Kind.ALTERNATIVE),
         ("Kart geçersizse", Kind.EXCEPTION),
         ("用户名或密码错误", Kind.EXCEPTION),
+        ("API调用失败", Kind.EXCEPTION),  # a Latin name opens the run of characters
         ("顾客选择使用优惠券", Kind.ALTERNATIVE),
         ("顾客未选择支付方式", Kind.EXCEPTION),
         ("Ο κωδικος ειναι λαθος", Kind.EXCEPTION),  # written without accents

@@ -127,8 +127,8 @@ def _script(phrase: str) -> str:
 def _guard(script: str, tree: _Tree) -> str:
     """What a word must open with for one script's phrases to be worth trying: the
     expression then skips a script's whole tree at once where another script is written."""
-    if script == "unspaced":
-        return rf"\w*?{UNSPACED}"
+    if script == "unspaced":  # "PIN码错误": a Latin name or number may open the run
+        return rf"[0-9a-z]*+{UNSPACED}"
     return "[" + "".join(atom.strip("[]") for atom in tree if atom != _END) + "]"
 
 
