@@ -184,3 +184,16 @@ def test_a_clean_jira_use_case_asks_only_the_property_and_writes_nothing(jira):
     paths = [p for _, p, _ in fake.log]
     assert "/rest/api/2/issue/UC-1/properties/usecase-bot" in paths
     assert "/rest/api/2/issue/UC-1/comment" not in paths
+
+
+def test_a_jira_issue_link_whose_reply_was_lost_is_not_made_twice(jira):
+    fake, bot = jira
+    use_case = fake.add_issue("UC-1", "Approve an expense", JIRA_INCOMPLETE)
+    bot.deliver_jira(jp.issue_event("jira:issue_created", use_case), token="t")
+    bot.drain()
+    fake.lose_reply("POST", r"/issueLink$")
+    story = fake.add_issue("UC-2", "Forward big claims", "Use case: UC-1", issue_type="Story")
+    bot.deliver_jira(jp.issue_event("jira:issue_created", story), token="t")
+    drain_with_retries(bot)
+    assert fake.links == [{"type": "Relates", "inward": "UC-2", "outward": "UC-1"}]
+    assert "UC-2 Forward big claims" in fake.comments_on("UC-1")[0]["body"]

@@ -144,7 +144,10 @@ class JiraTracker:
         self.client.set_label(issue.key.removeprefix("jira:"), label, present)
 
     def link_natively(self, story: Issue, parent_key: str) -> None:
-        if parent_key in story.linked:
+        # Asked afresh, not from the event: a retry after a lost answer carries the same
+        # event, which cannot show the link its first try made.
+        fresh = self.fetch(story.key)
+        if fresh is None or parent_key in fresh.linked:
             return
         link_type = self.settings.jira.link_type
         if not self._link_type_checked:
