@@ -173,6 +173,7 @@ def test_prose_is_not_a_heading(line):
         ("顾客未选择支付方式", Kind.EXCEPTION),
         ("Ο κωδικος ειναι λαθος", Kind.EXCEPTION),  # written without accents
         ("Kortti on vanhentunut", Kind.EXCEPTION),
+        ("Parola lipseşte", Kind.EXCEPTION),  # ş with a cedilla, the phrase with a comma
         ("カード番号が無効", Kind.EXCEPTION),
     ],
 )

@@ -27,8 +27,9 @@ _WILD = {"*": r"\w*", "_": r"\w+"}  # a word goes on; any one word
 _SPACE = r"\s+"
 _OPTIONAL = r"(?:\w+\s+){0,"
 _END = ""  # marks the end of a phrase inside the tree
-# Polish writers without the key write ł as l.
-_BARE = {"ł": "l"}
+# Polish writers without the key write ł as l; Romanian ș and ț come with a comma or, from
+# older keyboards, a cedilla.
+_BARE = {"ł": "l", "ș": "şs", "ț": "ţt"}
 # Umlauts and rings are not dropped but spelled out ("ue"), and dropping them makes other
 # words: Swedish "låst" (locked) would become English "last".
 _KEPT_MARKS = {"\u0308", "\u030a"}
