@@ -262,7 +262,8 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
     for scope in result.scopes:
         outcome = f"failed: {scope.error}" if scope.error else "ok"
         print(f"{scope.tracker} {scope.scope}: {'full' if scope.full else 'updated'} read, "
-              f"{scope.read} read, {scope.changed} changed, {scope.refused} refused; {outcome}")
+              f"{scope.read} read, {scope.changed} changed, {scope.refused} refused, "
+              f"{scope.deferred} left to the worker; {outcome}")
     if not result.scopes:
         print("usecase-bot: nothing to reconcile: no github.repos or jira.projects configured, "
               "and none heard from yet", file=sys.stderr)

@@ -17,7 +17,7 @@ from bot.config import Secrets, Settings
 from bot.jobs.nightly import JOB, Nightly
 from bot.jobs.scheduler import NightlyScheduler, last_slot
 from bot.runtime import Runtime
-from bot.store import schedule
+from bot.store import queue, schedule
 from tests.databases import KINDS, open_database
 from tests.fake_github import FakeGitHub, load_check
 from tests.fake_jira import FakeJira, jira_check
@@ -181,6 +181,17 @@ def test_what_people_undid_by_hand_while_webhooks_were_lost_is_put_back(fake, ru
     assert result.scopes[0].changed == 2
     assert "use-case:incomplete" in fake.labels_on(REPO, 1)
     assert len(lint_comments(fake, 1)) == 1 and len(lint_comments(fake, 2)) == 1
+
+
+def test_an_issue_with_queued_events_is_left_to_the_worker(fake, runtime):
+    use_case(fake, 1)
+    use_case(fake, 2)
+    queue.enqueue(runtime.db, "github", "delivery-1", "issues", "edited",
+                  f"github:{REPO}#1", "{}")
+    result = at(runtime, START).run()
+    assert (result.scopes[0].read, result.scopes[0].changed,
+            result.scopes[0].deferred) == (2, 1, 1)
+    assert writes_on(fake, 1, 0) == [] and len(lint_comments(fake, 2)) == 1
 
 
 def test_a_run_that_changes_nothing_writes_nothing(fake, runtime):

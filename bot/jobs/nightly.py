@@ -86,6 +86,8 @@ class ScopeResult(BaseModel):
     changed: int = 0
     # Issues the tracker refused to change (a 4xx): logged, and the run goes on.
     refused: int = 0
+    # Issues with events in the queue: the worker reconciles them in their own turn.
+    deferred: int = 0
     # Why the scope could not be read to the end; its mark then stays where it was.
     error: str | None = None
 
@@ -237,6 +239,11 @@ class Nightly:
 
     def _one(self, result: ScopeResult, writes: _Writes, tracker: Tracker,
              issue: Issue) -> ScopeResult:
+        if schedule.queued(self.db, issue.key):
+            # Writing beside the worker would race it; its turn will bring the issue
+            # up to date from fresher news than this listing.
+            return result.model_copy(update={"read": result.read + 1,
+                                             "deferred": result.deferred + 1})
         before = writes.count
         try:
             trust_listing(tracker, issue)
@@ -256,8 +263,9 @@ class Nightly:
         read = "every issue" if since is None else f"issues updated since {since:%Y-%m-%d %H:%M}Z"
         if result.error is None and started is not None:
             schedule.save_mark(self.db, result.tracker, result.scope, started, result.full)
-            log.info("reconcile %s %s: %d read, %d changed, %d refused (%s)", result.tracker,
-                     result.scope, result.read, result.changed, result.refused, read)
+            log.info("reconcile %s %s: %d read, %d changed, %d refused, %d left to the "
+                     "worker (%s)", result.tracker, result.scope, result.read, result.changed,
+                     result.refused, result.deferred, read)
         else:
             log.error("reconcile %s %s failed after %d read, %d changed (%s): %s",
                       result.tracker, result.scope, result.read, result.changed, read,

@@ -24,7 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.db import Database
-from bot.store.models import Base
+from bot.store.models import Base, Event
+from bot.store.queue import PENDING, PROCESSING
 
 # SQLite hands out row ids only to a column declared INTEGER.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -124,6 +125,14 @@ def slot(db: Database, job: str, at: datetime) -> JobSlot | None:
     with db.session() as s:
         return s.execute(select(JobSlot).where(JobSlot.job == job, JobSlot.slot == at)
                          ).scalar_one_or_none()
+
+
+def queued(db: Database, issue_key: str) -> bool:
+    """Whether the issue has events the worker has yet to finish."""
+    with db.session() as s:
+        return s.execute(select(Event.id).where(
+            Event.issue_key == issue_key, Event.status.in_((PENDING, PROCESSING))
+        ).limit(1)).first() is not None
 
 
 def mark(db: Database, tracker: str, scope: str) -> ReadMark | None:
