@@ -112,7 +112,7 @@ def _declared(reader: _Reader) -> tuple[str | None, list[str]]:
 
 # "Actor" in the singular, in the languages of the lexicon (folded: "Aktör" is "aktoer").
 _ONE_ACTOR = frozenset(("actor", "akteur", "acteur", "aktor", "aktoer", "attore", "ator",
-                        "akter"))
+                        "akter", "актор", "актер", "toimija", "szereplo"))
 
 
 def _singular_label(label: str) -> bool:

@@ -38,7 +38,7 @@ _LONE_EMPH = re.compile(r"(?<![\w*])[*_](?=\S)|(?<=\S)[*_](?![\w*])")
 _SPACES = re.compile(r"\s+")
 
 
-_MARKUP_CHARS = frozenset("<[*_`&\\~!")
+_MARKUP_CHARS = frozenset("<[*_`&\\~!：")
 
 
 @lru_cache(maxsize=8192)
@@ -46,6 +46,7 @@ def clean_inline(text: str) -> str:
     """Text as a reader sees it: no links, tags, emphasis or entities; spaces folded."""
     if _MARKUP_CHARS.isdisjoint(text):
         return " ".join(text.split())
+    text = text.replace("：", ": ")  # the full-width colon of Chinese and Japanese labels
     text = _IMG.sub(" ", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _TAG.sub(" ", text)
