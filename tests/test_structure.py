@@ -306,8 +306,8 @@ def test_adf_task_lists_and_expands_are_read_like_lists_and_sections():
 
 def test_full_width_colons_end_labels_as_ascii_ones_do():
     body = (
-        "主要参与者：顾客\n前置条件：顾客已登录\n基本事件流：\n1. 顾客选择商品。\n2. 系统显示价格。\n"
-        "3. 顾客付款。\n异常事件流：\n3a. 付款失败：系统提示错误。用例结束。\n"
+        "主要参与者：顾客\n前置条件：顾客已登录\n基本事件流：\n1. 顾客选择商品。\n"
+        "2. 系统显示价格。\n3. 顾客付款。\n异常事件流：\n3a. 付款失败：系统提示错误。用例结束。\n"
     )
     uc = parse(body).use_case
     assert (uc.primary_actor, uc.preconditions, len(uc.main_flow)) == ("顾客", ("顾客已登录",), 3)
