@@ -183,6 +183,8 @@ def _check_config(settings: Settings) -> int:
         "url token" if secrets.jira_webhook_token else "off (no secret or token)")
     print(f"jira webhooks: {jira_hooks}")
     print(f"report: cron '{settings.report.cron}' {settings.report.timezone}")
+    print(f"reconcile: cron '{settings.reconcile.cron}' {settings.reconcile.timezone}, "
+          f"every issue read every {settings.reconcile.full_every_days} days")
     off = [n for n, s in settings.rules.severities().items() if s.value == "off"]
     print(f"rules: {len(RULES)} registered, {len(off)} off")
     return EXIT_OK

@@ -384,3 +384,9 @@ def test_reconcile_project_on_the_command_line(jira, monkeypatch, capsys):
     assert main(["reconcile", "--project", "UC"]) == 0
     assert "jira UC: full read, 1 read, 1 changed" in capsys.readouterr().out
     assert len(fake.comments_on("UC-1")) == 1
+
+
+def test_check_config_shows_when_the_reconcile_runs(settings, capsys):
+    assert main(["check-config"]) == 0
+    assert "reconcile: cron '30 1 * * *' UTC, every issue read every 7 days" in \
+        capsys.readouterr().out
