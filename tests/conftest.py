@@ -7,6 +7,7 @@ import pytest
 
 from bot.config import Settings
 from tests.fake_github import FakeGitHub, load_check
+from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import BotUnderTest
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -68,3 +69,18 @@ def bot(tmp_path, fake, settings):
     under_test = BotUnderTest(tmp_path, fake, settings)
     yield under_test
     under_test.stop()
+
+
+@pytest.fixture
+def jira_dc(tmp_path, monkeypatch):
+    """A fake Jira Data Center and the bot connected to it with a personal access token; a
+    test sets further `USECASE_BOT_*` variables with monkeypatch before asking for it."""
+    fake = FakeJira("Server", check=jira_check()).start()
+    monkeypatch.setenv("USECASE_BOT_JIRA__API_VERSION", "2")
+    under_test = BotUnderTest(tmp_path, None, Settings(), secret=None,
+                              env={"JIRA_URL": fake.url, "JIRA_PAT": "dc-token",
+                                   "JIRA_WEBHOOK_TOKEN": "t"})
+    yield fake, under_test
+    under_test.stop()
+    fake.stop()
+    assert fake.violations == [], "requests Jira does not document"

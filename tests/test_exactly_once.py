@@ -9,11 +9,9 @@ import time
 
 import pytest
 
-from bot.config import Settings
 from tests import github_payloads as gh
 from tests import jira_payloads as jp
 from tests.databases import KINDS, open_database
-from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import FIXED, INCOMPLETE, LINT, REPO, BotUnderTest, lint_comments
 
 # Nothing to say about it: no comment until a story is listed on it.
@@ -138,16 +136,8 @@ def test_two_stories_of_one_use_case_handled_by_two_workers_give_one_current_par
 
 
 @pytest.fixture
-def jira(tmp_path, monkeypatch):
-    fake = FakeJira("Server", check=jira_check()).start()
-    monkeypatch.setenv("USECASE_BOT_JIRA__API_VERSION", "2")
-    bot = BotUnderTest(tmp_path, None, Settings(), secret=None,
-                       env={"JIRA_URL": fake.url, "JIRA_PAT": "dc-token",
-                            "JIRA_WEBHOOK_TOKEN": "t"})
-    yield fake, bot
-    bot.stop()
-    fake.stop()
-    assert fake.violations == []
+def jira(jira_dc):
+    return jira_dc
 
 
 def test_a_jira_comment_whose_reply_was_lost_is_found_by_the_retry_not_made_twice(jira):

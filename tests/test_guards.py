@@ -7,11 +7,9 @@ import json
 
 import pytest
 
-from bot.config import Settings
 from tests import github_payloads as gh
 from tests import jira_payloads as jp
-from tests.fake_jira import FakeJira, jira_check
-from tests.github_harness import INCOMPLETE, REPO, BotUnderTest, lint_comments
+from tests.github_harness import INCOMPLETE, REPO, lint_comments
 
 REPLY = "<!-- usecase-bot:reply -->"
 # 1,600 extensions of steps the main flow does not have: 1,602 findings.
@@ -93,17 +91,13 @@ def test_a_use_case_with_1600_findings_gets_a_summary_within_githubs_limit(fake,
 
 
 @pytest.fixture
-def jira(tmp_path, monkeypatch):
-    fake = FakeJira("Server", check=jira_check()).start()
-    monkeypatch.setenv("USECASE_BOT_JIRA__API_VERSION", "2")
+def jira_projects(monkeypatch):
     monkeypatch.setenv("USECASE_BOT_JIRA__PROJECTS", '["UC"]')
-    bot = BotUnderTest(tmp_path, None, Settings(), secret=None,
-                       env={"JIRA_URL": fake.url, "JIRA_PAT": "dc-token",
-                            "JIRA_WEBHOOK_TOKEN": "t"})
-    yield fake, bot
-    bot.stop()
-    fake.stop()
-    assert fake.violations == []
+
+
+@pytest.fixture
+def jira(jira_projects, jira_dc):
+    return jira_dc
 
 
 JIRA_INCOMPLETE = INCOMPLETE.replace("###", "h3.")

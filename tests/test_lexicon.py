@@ -14,6 +14,7 @@ from bot.usecase.lexicon.languages import LANGUAGES, REQUIRED, SECTION_KEYS, par
 from bot.usecase.lexicon.phrases import alternation
 from bot.usecase.model import Kind, Outcome
 from bot.usecase.synonyms import section_key
+from tests import test_lexicon_scripts as scripts
 
 CODES = ("en", "de", "fr", "es", "pt", "it", "nl", "da", "sv", "nb", "pl", "cs")
 # Lists a language may leave empty: Portuguese writes "no passo 3" without an article.
@@ -164,19 +165,21 @@ HEADINGS = [
 ]
 
 
-@pytest.mark.parametrize(("code", "heading", "key"), HEADINGS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("code", "heading", "key"), [*HEADINGS, *scripts.HEADINGS],
+                         ids=lambda v: str(v))
 def test_headings_in_every_language_name_their_section(code, heading, key):
     assert section_key(heading) == key
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", [*CODES, *scripts.CODES])
 def test_the_table_covers_every_language(code):
-    assert sum(1 for c, _, _ in HEADINGS if c == code) >= 6
+    assert sum(1 for c, _, _ in [*HEADINGS, *scripts.HEADINGS] if c == code) >= 6
 
 
 @pytest.mark.parametrize(
     "line",
     [
+        *scripts.PROSE,
         "The customer enters the amount and the system checks the balance",
         "System validates the card and shows the menu to the customer",
         "Der Kunde gibt die Kartennummer ein und bestätigt die Zahlung",
@@ -212,6 +215,7 @@ def test_qualified_headings_need_prefix_ok(heading, prefix_ok, key):
 @pytest.mark.parametrize(
     ("condition", "kind"),
     [
+        *scripts.CONDITIONS,
         ("Karte ist ungültig", Kind.EXCEPTION),
         ("Kunde wählt Barzahlung", Kind.ALTERNATIVE),
         ("La tarjeta está caducada", Kind.EXCEPTION),
