@@ -93,6 +93,9 @@ def _undeclared_actor(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
         yield f"'{name}' acts in a step but is not a declared actor.", line, name
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 @rule(
     "unused-actor",
     Severity.INFO,
@@ -111,6 +114,8 @@ def _unused_actor(uc: UseCase, ctx: LintContext) -> Iterator[Hit]:
     flow_words = sorted(set(re.findall(r"\w+", flow_text)))
 
     def appears(w: str) -> bool:
+        if _UNSPACED.search(w):
+            return w in flow_text  # Chinese and Japanese write no spaces between words
         if not re.fullmatch(r"\w+", w):
             return re.search(rf"\b{re.escape(w)}", flow_text) is not None
         i = bisect_left(flow_words, w)
