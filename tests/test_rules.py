@@ -134,6 +134,7 @@ def test_placeholder_and_branching_in_main_flow():
 
 
 def test_a_supporting_actor_named_inside_unspaced_chinese_text_is_used():
-    text = "主要参与者：顾客\n次要参与者：支付网关\n基本事件流：\n1. 顾客选择商品。\n2. 支付网关确认付款。\n"
+    text = ("主要参与者：顾客\n次要参与者：支付网关\n基本事件流：\n1. 顾客选择商品。\n"
+            "2. 支付网关确认付款。\n")
     assert "unused-actor" not in rules_of(text)
     assert "unused-actor" in rules_of(text.replace("2. 支付网关确认付款。", "2. 系统确认付款。"))
