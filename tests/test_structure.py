@@ -312,3 +312,20 @@ def test_full_width_colons_end_labels_as_ascii_ones_do():
     uc = parse(body).use_case
     assert (uc.primary_actor, uc.preconditions, len(uc.main_flow)) == ("顾客", ("顾客已登录",), 3)
     assert [(e.ref, e.kind.value) for e in uc.extensions] == [("3a", "exception")]
+
+
+def test_extension_letters_in_cyrillic_and_a_second_table_after_a_blank_line():
+    russian = (
+        "**Основной актёр:** Покупатель\n\n**Основной сценарий:**\n1. Покупатель открывает корзину.\n"
+        "2. Система показывает товары.\n3. Покупатель подтверждает заказ.\n\n**Расширения:**\n"
+        "3а. Товара нет на складе: Система сообщает об этом. Прецедент завершается.\n"
+    )
+    assert [(e.ref, e.step, e.kind.value) for e in parse(russian).use_case.extensions] == [
+        ("3а", "3", "exception")
+    ]
+    two_tables = (
+        "| Use case | Login |\n|---|---|\n| Actor | User |\n\n"
+        "| Actor action | System response |\n|---|---|\n| 1. User opens the form | |\n"
+        "| | 2. System shows it |\n| 3. User signs in | |\n"
+    )
+    assert len(parse(two_tables).use_case.main_flow) == 3

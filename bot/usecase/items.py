@@ -43,9 +43,9 @@ _BULLET = re.compile(r"^([*+\-•·▪◦]|o(?=\s))\s+")
 STEP_WORD = "(?:" + "|".join(sorted(map(re.escape, STEP_WORDS), key=len, reverse=True)) + ")"
 _STEP = re.compile(rf"^{STEP_WORD}\s*(\d+(?:\.\d+)*)\s*[.):\-–]\s*(.*)$", re.IGNORECASE)
 _COCKBURN = re.compile(
-    r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Z])((?:\.?\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
+    r"^(\*|\d+(?:\s*[-–]\s*\d+)?)[.\-]?([a-zA-Zа-яА-Я])((?:\.?\d+[a-z]?)*)(?:[.):]|(?=\s))\s*(.*)$"
 )
-_COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-z])")
+_COCKBURN_PARTS = re.compile(r"^(\*|\d+(?:-\d+)?)([a-zа-я])")
 # RUP and house labels of whole flows: `A1`, `AF2`, `AL01`, `FA1`, `E1`, `EF3`, `EX01`,
 # `FE2`, `Alt-1`, `Exc 2`. The exception prefixes say what kind of flow it is.
 FLOW_LABEL = r"(?:AF|AL|FA|Alt|ALT|A|EF|EX|FE|Exc|EXC|E)[- ]?\d+(?:\.\d+)*"

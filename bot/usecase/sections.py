@@ -156,6 +156,7 @@ class _Segmenter:
         if self.inline_value and self.current.key in _ONE_LINE_KEYS:
             self.open(None, "", PSEUDO_LEVEL, line.no)
         self.inline_value = False
+        self.table_field = None  # a table's rows stand together; a blank line ends it
         self.add(line)
 
     def table_row(self, line: Line) -> bool:
