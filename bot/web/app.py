@@ -19,6 +19,7 @@ from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
 from bot.trackers import github_events, jira_events
+from bot.web.reports import reports
 from bot.web.signatures import split_secrets, valid_signature, valid_token
 
 log = logging.getLogger("usecase_bot.web")
@@ -204,6 +205,7 @@ def create_app(settings: Settings, secrets: Secrets, db: Database, metrics: Metr
                                                jira_secrets, jira_tokens)
     app.register_blueprint(webhooks)
     app.register_blueprint(ops)
+    app.register_blueprint(reports)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
