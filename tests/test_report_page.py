@@ -161,3 +161,16 @@ def test_anything_but_a_date_is_a_json_404_and_never_reads_outside(reports_app, 
     answer = app.test_client().get(f"/reports/{day}")
     assert answer.status_code == 404
     assert "error" in answer.get_json()
+
+
+def test_a_series_no_snapshot_counted_is_left_out_of_the_chart_not_drawn_as_zero():
+    trend = [{"date": "2026-11-01", "orphan_stories": 1, "stories": 4, "use_cases": 2},
+             {"date": "2026-11-02", "orphan_stories": 2, "stories": 5, "use_cases": 2}]
+    svg = trend_chart(trend)
+    assert "Suspect stories" not in svg and ">Orphan stories" in svg
+    assert svg.count('class="dot ') == 6
+
+
+def test_each_dot_names_its_series_date_and_count_on_hover():
+    svg = trend_chart(sample_report(2)["trend"])
+    assert "<title>Stories (right scale), 2 Nov: 32</title>" in svg

@@ -6,6 +6,7 @@ and fetches nothing: the chart is pygal's SVG inlined, stripped of pygal's own s
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -130,9 +131,10 @@ LEGEND_GAP = 12
 
 def short_date(value: object) -> str:
     try:
-        return f"{date.fromisoformat(str(value)):%-d %b}"
+        day = date.fromisoformat(str(value))
     except ValueError:
         return str(value)
+    return f"{day.day} {day:%b}"
 
 
 def _whole(value: float) -> str:
@@ -141,11 +143,13 @@ def _whole(value: float) -> str:
 
 
 def trend_chart(trend: list[dict[str, Any]], layout: Layout = WIDE) -> str:
-    """An SVG line chart, one dot per snapshot and series, with no script in it."""
+    """An SVG line chart, one dot per snapshot and series, with no script in it. A series
+    no snapshot counted (reports older than the count) is left out, not drawn as zero."""
+    drawn = [s for s in SERIES if any(point.get(s.key) is not None for point in trend)]
     style = Style(
         font_family=_FONT, background="transparent", plot_background="#ffffff",
         foreground="#334155", foreground_strong="#0f172a", foreground_subtle="#cbd5e1",
-        colors=tuple(s.colour for s in SERIES), label_font_size=layout.label_size,
+        colors=tuple(s.colour for s in drawn), label_font_size=layout.label_size,
         major_label_font_size=layout.label_size, legend_font_size=layout.legend_size,
         stroke_width=2.5, guide_stroke_color="#e2e8f0", major_guide_stroke_color="#e2e8f0",
     )
@@ -153,15 +157,16 @@ def trend_chart(trend: list[dict[str, Any]], layout: Layout = WIDE) -> str:
         style=style, js=[], disable_xml_declaration=True, width=layout.width,
         height=layout.height, legend_at_bottom=True,
         legend_at_bottom_columns=layout.legend_columns, legend_box_size=14,
-        show_minor_x_labels=False, x_labels_major_every=max(1, -(-len(trend) // layout.x_labels)),
+        show_minor_x_labels=False,
+        x_labels_major_every=max(1, math.ceil(len(trend) / layout.x_labels)),
         truncate_label=-1, truncate_legend=-1, dots_size=3.5, margin=10, min_scale=3,
         max_scale=6, include_x_axis=True, value_formatter=_whole,
     )
     chart.x_labels = [short_date(point.get("date", "")) for point in trend]
-    for series in SERIES:
+    for series in drawn:
         values = [point.get(series.key) for point in trend]
         chart.add(series.label, values, secondary=series.right_scale)
-    chart.add_xml_filter(_fitted)
+    chart.add_xml_filter(lambda root: _fitted(root, [s.label for s in drawn]))
     svg: str = chart.render(is_unicode=True)
     return svg
 
@@ -169,11 +174,11 @@ def trend_chart(trend: list[dict[str, Any]], layout: Layout = WIDE) -> str:
 _TRANSLATE = re.compile(r"translate\(\s*([-\d.]+)[ ,]+([-\d.]+)\s*\)")
 
 
-def _fitted(root: ElementTree.Element) -> ElementTree.Element:
+def _fitted(root: ElementTree.Element, labels: list[str]) -> ElementTree.Element:
     """Pygal's script and comments dropped, a native tooltip on each dot, and the blank band
     cut from under the legend: pygal reserves the bottom legend's height once per scale."""
     _without_script(root)
-    _titled_dots(root)
+    _titled_dots(root, labels)
     bottom = 0.0
     for legends in root.iter():
         place = _TRANSLATE.fullmatch(legends.get("transform", ""))
@@ -197,13 +202,20 @@ def _without_script(root: ElementTree.Element) -> None:
                 parent.remove(child)
 
 
-def _titled_dots(root: ElementTree.Element) -> None:
-    for group in root.iter():
-        if group.get("class") != "dots":
+_SERIES_CLASS = re.compile(r"series serie-(\d+) .*")
+
+
+def _titled_dots(root: ElementTree.Element, labels: list[str]) -> None:
+    """Pygal's tooltips need its script; a `<title>` shows the same on hover without one."""
+    for series in root.iter():
+        number = _SERIES_CLASS.fullmatch(series.get("class", ""))
+        if number is None:
             continue
-        texts = {d.get("class", "").split(" ")[0]: d.text for d in group if d.text}
-        title = ElementTree.SubElement(group, "title")
-        title.text = f"{texts.get('x_label', '')}: {texts.get('value', '')}"
+        for dots in series.iterfind("*[@class='dots']"):
+            texts = {d.get("class", "").split(" ")[0]: d.text for d in dots if d.text}
+            title = ElementTree.SubElement(dots, "title")
+            title.text = (f"{labels[int(number[1])]}, {texts.get('x_label', '')}: "
+                          f"{texts.get('value', '')}")
 
 
 def render_html(report: dict[str, Any], trend: list[dict[str, Any]], *,
