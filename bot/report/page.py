@@ -124,7 +124,7 @@ class Layout:
     x_labels: int
 
 
-WIDE = Layout(760, 440, 15, 17, 2, 6)
+WIDE = Layout(960, 460, 14, 15, 4, 8)
 NARROW = Layout(380, 500, 15, 16, 1, 3)
 LEGEND_GAP = 12
 
