@@ -22,7 +22,7 @@ from bot.lint.registry import RULES
 from bot.usecase.parse import Markup, parse
 
 if TYPE_CHECKING:
-    from bot.jobs.scheduler import NightlyScheduler
+    from bot.jobs.scheduler import SlotScheduler
     from bot.runtime import Runtime
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -84,6 +84,16 @@ def _build_parser() -> argparse.ArgumentParser:
                            help="only this repository (may be repeated)")
     reconcile.add_argument("--project", action="append", metavar="KEY",
                            help="only this Jira project (may be repeated)")
+
+    report = sub.add_parser("report", help="build the scope-drift report now")
+    report.add_argument("--format", choices=("markdown", "json", "html"), default="markdown")
+    report.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    report.add_argument("--no-publish", action="store_true",
+                        help="store the snapshot, but write no issue, comment or file")
+    report.add_argument("--dry-run", action="store_true",
+                        help="read the trackers, store nothing, and say what would be written")
+    report.add_argument("--full", action="store_true",
+                        help="read every issue, not only those updated since the last snapshot")
 
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
     sub.add_parser("check-config", help="validate configuration and show what is enabled")
@@ -205,7 +215,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     threads = [] if args.no_worker else _start_workers(runtime, stop, every_claim=True)
     # A dry run promises no writes, and the reconcile would write.
-    nightly = None if args.no_scheduler or args.dry_run else _start_scheduler(runtime)
+    jobs = [] if args.no_scheduler or args.dry_run else _start_scheduler(runtime)
     server = make_server(args.host, args.port, app, threaded=True)
     print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
     # shutdown() waits for serve_forever() to return, so it must not run on its thread.
@@ -217,19 +227,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         pass
     finally:
         stop.set()
-        if nightly is not None:
-            nightly.stop()
+        for job in jobs:
+            job.stop()
         for thread in threads:
             thread.join(timeout=30)
     return EXIT_OK
 
 
-def _start_scheduler(runtime: Runtime) -> NightlyScheduler:
-    from bot.jobs.scheduler import NightlyScheduler
+def _start_scheduler(runtime: Runtime) -> list[SlotScheduler]:
+    """The nightly reconcile and the scope-drift report, each on its own cron."""
+    from bot.jobs.scheduler import NightlyScheduler, ReportScheduler
+    from bot.report.run import for_runtime
 
-    nightly = NightlyScheduler(runtime.nightly())
-    nightly.start()
-    return nightly
+    jobs = [NightlyScheduler(runtime.nightly()), ReportScheduler(for_runtime(runtime))]
+    for job in jobs:
+        job.start()
+    return jobs
 
 
 def _scheduler(settings: Settings) -> int:
@@ -239,13 +252,14 @@ def _scheduler(settings: Settings) -> int:
     runtime = Runtime.build(settings, Secrets.from_env())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    nightly = _start_scheduler(runtime)
+    jobs = _start_scheduler(runtime)
     try:
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
-    nightly.stop()
+    for job in jobs:
+        job.stop()
     return EXIT_OK
 
 
@@ -270,6 +284,37 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
         print("usecase-bot: nothing to reconcile: no github.repos or jira.projects configured, "
               "and none heard from yet", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report.progress import shown_progress
+    from bot.report.run import for_runtime
+    from bot.runtime import Runtime, setup_logging
+    from bot.trackers.calls import TrackerError
+
+    setup_logging()
+    runtime = Runtime.build(settings, Secrets.from_env())
+    try:
+        with shown_progress(sys.stderr) as progress:
+            job = for_runtime(runtime, progress)
+            outcome = job.run(publish=not args.no_publish, dry_run=args.dry_run, full=args.full)
+    except TrackerError as exc:
+        print(f"usecase-bot: report failed: {runtime.secrets.scrub(str(exc))}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if args.format == "json":
+        text = json.dumps(outcome.report, indent=2, ensure_ascii=False)
+    elif args.format == "html":
+        text = job.html(outcome)
+    else:
+        text = outcome.markdown
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    if args.dry_run:
+        for target in outcome.published:
+            print(f"usecase-bot: dry run: would write {target}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _start_workers(runtime: Runtime, stop: threading.Event,
@@ -388,6 +433,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return _scheduler(settings)
     if args.command == "reconcile":
         return _reconcile(args, settings)
+    if args.command == "report":
+        return _report(args, settings)
     return _check_config(settings)
 
 

@@ -123,6 +123,10 @@ class FakeGitHub(FakeServer):
                          view_func=self._parent, methods=["GET"])
         app.add_url_rule("/repos/<owner>/<name>/issues", view_func=self._issues,
                          methods=["GET"])
+        app.add_url_rule("/repos/<owner>/<name>/issues", "create_issue",
+                         view_func=self._create_issue, methods=["POST"])
+        app.add_url_rule("/repos/<owner>/<name>/issues/<int:number>", "edit_issue",
+                         view_func=self._edit_issue, methods=["PATCH"])
         app.add_url_rule("/repos/<owner>/<name>/contents/<path:path>", view_func=self._contents,
                          methods=["GET"])
         app.add_url_rule("/user", view_func=lambda: _json(_user(self.bot_login)),
@@ -175,6 +179,28 @@ class FakeGitHub(FakeServer):
                  and all(w in [lb["name"] for lb in i["labels"]] for w in wanted)
                  and i["updated_at"] >= since]
         return self._page(items)
+
+    def _create_issue(self, owner: str, name: str) -> Response:
+        """`issues/create`: the next number in the repository, labels created on the fly."""
+        sent = request.get_json(silent=True) or {}
+        if not isinstance(sent.get("title"), str):
+            return _json({"message": "Validation Failed"}, 422)
+        repo = self.repo(f"{owner}/{name}")
+        number = max(repo.issues, default=0) + 1
+        issue = self.add_issue(repo.full_name, number, sent["title"], sent.get("body") or "",
+                               [str(lb) for lb in sent.get("labels") or []])
+        return _json(issue, 201)
+
+    def _edit_issue(self, owner: str, name: str, number: int) -> Response:
+        """`issues/update`, for the fields the bot sends."""
+        found = self._find(owner, name, number)
+        if found is None:
+            return _json({"message": "Not Found"}, 404)
+        sent = request.get_json(silent=True) or {}
+        for key in ("title", "body", "state"):
+            if isinstance(sent.get(key), str):
+                found[1][key] = sent[key]
+        return _json(found[1])
 
     def _issue_comments(self, owner: str, name: str, number: int) -> Response:
         found = self._find(owner, name, number)

@@ -299,6 +299,21 @@ class PyGithubClient:
             params = {}  # the next link carries them
 
 
+    # ------------------------------------------------------------ the report's living issue
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> IssueData:
+        with self._call("POST"):
+            raw = self._gh.requester.requestJsonAndCheck(
+                "POST", f"/repos/{repo}/issues",
+                input={"title": title, "body": body, "labels": labels})[1]
+        return IssueData.from_json(repo, raw)
+
+    def edit_issue_body(self, repo: str, number: int, body: str) -> None:
+        with self._call("PATCH"):
+            self._gh.requester.requestJsonAndCheck(
+                "PATCH", f"/repos/{repo}/issues/{number}", input={"body": body})
+
+
 def _message(exc: GithubException) -> str:
     data = exc.data
     message = data.get("message") if isinstance(data, dict) else None

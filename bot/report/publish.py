@@ -1,0 +1,91 @@
+"""Where the report goes: the living `Scope drift report` issue (its body replaced in place,
+never a second issue), an optional comment on a Jira issue (edited in place), and the JSON
+and HTML files under `report.output_dir`."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.lint import comment as render
+from bot.report.summary import LABEL, REPORT_MARKER, TITLE
+from bot.trackers.calls import TrackerError
+from bot.trackers.github import IssueData
+from bot.trackers.jira import JiraClient
+
+
+class IssueWriter(Protocol):
+    """What publishing needs of GitHub: the issue listing and writing one issue."""
+
+    def list_issues(self, repo: str, label: str, since: datetime | None
+                    ) -> Iterator[IssueData]: ...
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]
+                     ) -> IssueData: ...
+    def edit_issue_body(self, repo: str, number: int, body: str) -> None: ...
+
+
+def living_issue(client: IssueWriter, repo: str, body: str) -> int:
+    """Put `body` on the report issue of `repo`, creating it the first time; its number."""
+    found = _find(client, repo)
+    if found is None:
+        try:
+            return client.create_issue(repo, TITLE, body, [LABEL]).number
+        except TrackerError:
+            # GitHub may have made it and lost the answer: a second one must not follow.
+            found = _find(client, repo)
+            if found is None:
+                raise
+    if found.body != body:
+        client.edit_issue_body(repo, found.number, body)
+    return found.number
+
+
+def _find(client: IssueWriter, repo: str) -> IssueData | None:
+    """The oldest issue with the report's label and title, open or closed."""
+    return next((i for i in client.list_issues(repo, LABEL, None) if i.title == TITLE), None)
+
+
+def jira_comment(client: JiraClient, key: str, body: Any, text: str) -> None:
+    """Keep the bot's one report comment on `key` saying `text` (`body` in its markup)."""
+    me = client.myself()
+    tag = render.tag(REPORT_MARKER)
+
+    def mine() -> list[tuple[str, str]]:
+        return [(c.id, said) for c in client.comments(key)
+                if c.author == me and tag in (said := _text(c.body))]
+
+    found = mine()
+    if not found:
+        try:
+            client.add_comment(key, body)
+            return
+        except TrackerError:
+            found = mine()  # made, and the answer lost: edit it instead of adding another
+            if not found:
+                raise
+    comment_id, said = found[0]
+    if said != text:
+        client.edit_comment(key, comment_id, body)
+
+
+def _text(body: Any) -> str:
+    return json.dumps(body, sort_keys=True) if isinstance(body, dict) else str(body or "")
+
+
+def write_files(output_dir: Path, day: str, files: dict[str, str]) -> list[Path]:
+    """Each `{suffix: text}` as `<day>.<suffix>` and `latest.<suffix>`, each file replaced
+    whole so that a reader never sees half of one."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for suffix, text in files.items():
+        for name in (f"{day}.{suffix}", f"latest.{suffix}"):
+            path = output_dir / name
+            partial = path.with_name(f".{name}.partial")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, path)
+            written.append(path)
+    return written
