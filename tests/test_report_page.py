@@ -104,6 +104,7 @@ def test_the_chart_has_one_dot_per_snapshot_in_each_series_and_a_legend():
     for label in ("Orphan stories", "Suspect stories", "Stories", "Use cases"):
         assert f">{label}" in svg
     assert 'class="axis x' in svg and 'class="axis y' in svg
+    assert 'role="img" aria-label="Trend over the nightly snapshots: Orphan stories' in svg
 
 
 def test_totals_show_the_change_between_the_last_two_snapshots():
@@ -174,3 +175,9 @@ def test_a_series_no_snapshot_counted_is_left_out_of_the_chart_not_drawn_as_zero
 def test_each_dot_names_its_series_date_and_count_on_hover():
     svg = trend_chart(sample_report(2)["trend"])
     assert "<title>Stories (right scale), 2 Nov: 32</title>" in svg
+
+
+def test_a_year_of_snapshots_keeps_every_dot_and_shrinks_them():
+    svg = trend_chart(sample_report(365)["trend"])
+    assert svg.count('class="dot ') == 4 * 365
+    assert 'r="3.5"' not in svg

@@ -137,6 +137,11 @@ def short_date(value: object) -> str:
     return f"{day.day} {day:%b}"
 
 
+def _dot_radius(snapshots: int, layout: Layout) -> float:
+    # A year of nightly dots must stay apart on a phone, and a week's must stay visible.
+    return min(3.5, max(1.0, layout.width / (3 * max(snapshots, 1))))
+
+
 def _whole(value: float) -> str:
     # The right scale's ticks fall where the left scale's do, often between whole numbers.
     return f"{value:,.0f}"
@@ -159,7 +164,8 @@ def trend_chart(trend: list[dict[str, Any]], layout: Layout = WIDE) -> str:
         legend_at_bottom_columns=layout.legend_columns, legend_box_size=14,
         show_minor_x_labels=False,
         x_labels_major_every=max(1, math.ceil(len(trend) / layout.x_labels)),
-        truncate_label=-1, truncate_legend=-1, dots_size=3.5, margin=10, min_scale=3,
+        truncate_label=-1, truncate_legend=-1, dots_size=_dot_radius(len(trend), layout),
+        margin=10, min_scale=3,
         max_scale=6, include_x_axis=True, value_formatter=_whole,
     )
     chart.x_labels = [short_date(point.get("date", "")) for point in trend]
@@ -179,6 +185,8 @@ def _fitted(root: ElementTree.Element, labels: list[str]) -> ElementTree.Element
     cut from under the legend: pygal reserves the bottom legend's height once per scale."""
     _without_script(root)
     _titled_dots(root, labels)
+    root.set("role", "img")
+    root.set("aria-label", "Trend over the nightly snapshots: " + ", ".join(labels))
     bottom = 0.0
     for legends in root.iter():
         place = _TRANSLATE.fullmatch(legends.get("transform", ""))
