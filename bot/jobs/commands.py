@@ -10,7 +10,8 @@ from bot.lint import comment as render
 from bot.lint.registry import RULES
 from bot.reconcile import Issue, Tracker, reconcile_issue, request_reconcile
 from bot.reconcile.apply import ensure_reply
-from bot.reconcile.desired import key_of
+from bot.reconcile.desired import display, key_of
+from bot.reconcile.reconciler import review_story
 from bot.reconcile.tracker import STORY
 from bot.usecase.stories import Command, commands, parent_references
 
@@ -59,6 +60,18 @@ def _link(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.B
     return None
 
 
+def _reviewed(tracker: Tracker, issue: Issue, argument: str | None
+              ) -> list[render.Block] | None:
+    if issue.kind != STORY:
+        return render.text_doc("Only a story is reviewed against its use case.")
+    parent = review_story(tracker, issue.key)
+    if parent is None:
+        return render.text_doc("This story is linked to no use case yet; "
+                               "`/usecase link <use case>` links it.")
+    return render.text_doc(f"Noted: this story still matches {display(parent, issue.scope)}; "
+                           "it is no longer marked suspect there.")
+
+
 def _help(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:
     return help_doc()
 
@@ -69,6 +82,9 @@ VERBS = {v.name: v for v in (
          "make this story part of a use case: #12, owner/repo#12, an issue URL or PROJ-12",
          _link),
     Verb("ignore", "/usecase ignore <rule>", "stop reporting a rule on this issue", _ignore),
+    Verb("reviewed", "/usecase reviewed",
+         "on a story: it still matches its use case, whose flows changed since it was linked",
+         _reviewed),
     Verb("help", "/usecase help", "show this list", _help),
 )}
 

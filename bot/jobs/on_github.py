@@ -12,7 +12,8 @@ from bot.jobs import commands
 from bot.lint import comment as render
 from bot.reconcile import reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
-from bot.reconcile.reconciler import RECONCILE, gone
+from bot.reconcile.reconciler import RECONCILE, gone, review_story
+from bot.store import suspects
 from bot.trackers.github import IssueData
 from bot.trackers.github_events import issue_key, repo_of
 
@@ -29,7 +30,15 @@ def issue_changed(tracker: GitHubTracker, repo: str, payload: Payload) -> None:
         label = (payload.get("label") or {}).get("name")
         if label in (tracker.incomplete_label(tracker.team(repo)), tracker.orphan_label):
             tracker.state.save_label(issue.key, label, payload["action"] == "labeled")
+    if payload["action"] == "edited" and _by_person(tracker, payload):
+        review_story(tracker, issue.key)  # whoever edits a story has read it
     reconcile_issue(tracker, issue.key, issue)
+
+
+def _by_person(tracker: GitHubTracker, payload: Payload) -> bool:
+    sender = payload.get("sender") or {}
+    me = tracker.state.identity("github")
+    return sender.get("type") != "Bot" and not (me and sender.get("login") == me)
 
 
 def issue_gone(tracker: GitHubTracker, repo: str, payload: Payload) -> None:
@@ -62,8 +71,10 @@ def sub_issue_changed(tracker: GitHubTracker, repo: str, payload: Payload) -> No
             reconcile_issue(tracker, child_key, story)
         if known is None or known.parent_key != parent_key:
             tracker.state.save_link(child_key, parent_key, "native", True)
+        suspects.note_link(tracker.state.db, child_key, parent_key, suspects.now())
     elif known is not None and known.parent_key == parent_key:
         tracker.state.drop_link(child_key)
+        suspects.forget(tracker.state.db, child_key)
     # Queued under the parent's key: this is the parent's own turn.
     reconcile_issue(tracker, parent_key)
 

@@ -12,8 +12,9 @@ from bot.jobs import commands
 from bot.lint import comment as render
 from bot.reconcile import reconcile_issue, request_reconcile
 from bot.reconcile.on_jira import JiraTracker, plain
-from bot.reconcile.reconciler import RECONCILE, gone
+from bot.reconcile.reconciler import RECONCILE, gone, review_story
 from bot.reconcile.tracker import STORY, USE_CASE
+from bot.store import suspects
 from bot.trackers.jira import JiraIssue
 from bot.trackers.jira_events import issue_key
 
@@ -33,11 +34,22 @@ def issue_changed(tracker: JiraTracker, payload: Payload) -> None:
         return
     raw = payload["issue"]
     fields = raw.get("fields") or {}
+    if _rewritten(payload):
+        # Events of the bot itself never get here: whoever edits a story has read it.
+        review_story(tracker, issue_key(raw["key"]))
     # Comment-less events may carry a trimmed issue: then Jira is asked for all of it.
     if "description" in fields and "labels" in fields:
         reconcile_issue(tracker, issue_key(raw["key"]), tracker.issue_of(JiraIssue.from_json(raw)))
     else:
         reconcile_issue(tracker, issue_key(raw["key"]))
+
+
+def _rewritten(payload: Payload) -> bool:
+    """Whether a person changed what the issue says, not only its labels or its status."""
+    if payload.get("webhookEvent") != "jira:issue_updated":
+        return False
+    items = (payload.get("changelog") or {}).get("items") or []
+    return any(item.get("field") in ("description", "summary") for item in items)
 
 
 def issue_gone(tracker: JiraTracker, payload: Payload) -> None:
@@ -74,6 +86,7 @@ def link_changed(tracker: JiraTracker, payload: Payload) -> None:
             tracker.state.save_link(story.key, use_case.key, "native", True)
         else:
             tracker.state.drop_link(story.key)
+            suspects.forget(tracker.state.db, story.key)
         request_reconcile(tracker, story.key)
         request_reconcile(tracker, use_case.key)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.lint.registry import RULES
@@ -38,6 +39,8 @@ class StoryLine:
     ref: str
     title: str
     closed: bool = False
+    # When the use case's flows changed after the story was linked or last reviewed.
+    suspect_since: date | None = None
 
 
 def body_hash(body: str) -> str:
@@ -105,9 +108,17 @@ def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
         for s in stories:
             state = " (closed)" if s.closed else ""
             doc.append(_b("item", f"{s.ref}{state} {s.title}".rstrip()))
+            if s.suspect_since is not None:
+                doc.append(_suspect(s.suspect_since))
     doc.append(_b("small", "Commands: ", ("/usecase check", "code"), " · ",
                   ("/usecase ignore <rule>", "code"), " · ", ("/usecase help", "code")))
     return doc
+
+
+def _suspect(since: date) -> Block:
+    return _b("fix", f"⚠ suspect: the use case's flows changed on {since.isoformat()} after "
+                     "this story was linked or last reviewed; comment ",
+              ("/usecase reviewed", "code"), " on the story once it is checked")
 
 
 def _findings(group: Sequence[Finding]) -> list[Block]:

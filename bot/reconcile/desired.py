@@ -3,6 +3,8 @@ functions, no tracker and no database."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -10,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.lint.engine import lint_text
 from bot.reconcile.tracker import Issue
 from bot.team_config import TeamSettings
-from bot.usecase.model import Finding
+from bot.usecase.model import Finding, UseCase
 from bot.usecase.similarity import Candidate, suggest, use_case_words
 from bot.usecase.stories import ParentRef, parent_references
 
@@ -19,17 +21,32 @@ class UseCaseLook(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     findings: tuple[Finding, ...]
-    # A clean use case with no stories and no problem needs no comment until it has one.
-    comment_needed: bool
     incomplete: bool
+    # The team's configuration could not be used: the comment says so.
+    problem: bool
+    flows: str
+
+    def comment_needed(self, has_stories: bool) -> bool:
+        # A clean use case with no stories and no problem needs no comment until it has one.
+        return bool(self.findings or has_stories or self.problem)
 
 
-def use_case_look(issue: Issue, team: TeamSettings, ignored: Sequence[str],
-                  has_stories: bool) -> UseCaseLook:
+def use_case_look(issue: Issue, team: TeamSettings, ignored: Sequence[str]) -> UseCaseLook:
     result = lint_text(issue.text, issue.markup, team.lint_policy(frozenset(ignored)))
-    return UseCaseLook(findings=tuple(result.findings),
-                       comment_needed=bool(result.findings or has_stories or team.problem),
-                       incomplete=result.has_errors)
+    return UseCaseLook(findings=tuple(result.findings), incomplete=result.has_errors,
+                       problem=team.problem is not None, flows=flows_digest(result.use_case))
+
+
+def flows_digest(uc: UseCase) -> str:
+    """What the stories of a use case are written against: its main flow's steps and its
+    extensions' conditions. Spacing and capitals are no change; the title and the other
+    sections are none of the stories' business."""
+    def words(text: str) -> str:
+        return " ".join(text.casefold().split())
+
+    flows = {"main": [words(s.text) for s in uc.main_flow],
+             "extensions": [[words(e.ref), words(e.condition)] for e in uc.extensions]}
+    return hashlib.sha256(json.dumps(flows, ensure_ascii=False).encode()).hexdigest()
 
 
 def display(key: str, home_scope: str) -> str:

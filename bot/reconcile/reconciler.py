@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from bot.lint import comment as render
 from bot.reconcile import desired
@@ -22,7 +23,7 @@ from bot.reconcile.tracker import (
     issue_from_record,
     record_of,
 )
-from bot.store import queue
+from bot.store import queue, suspects
 from bot.store.models import IssueRecord
 from bot.store.state import State
 
@@ -57,6 +58,7 @@ def gone(tracker: Tracker, key: str) -> None:
     """The issue was deleted or moved away: forget it; its parent loses it from the list."""
     link = tracker.state.link(key)
     tracker.state.forget_issue(key)
+    suspects.forget(tracker.state.db, key)
     if link is not None:
         request_reconcile(tracker, link.parent_key)
 
@@ -77,15 +79,16 @@ def _use_case(tracker: Tracker, issue: Issue) -> None:
     state = tracker.state
     team = tracker.team(issue.scope)
     ignored = state.ignored(issue.key)
-    stories = story_lines(state, issue.key, issue.scope)
-
-    look = desired.use_case_look(issue, team, ignored, bool(stories))
+    look = desired.use_case_look(issue, team, ignored)
+    suspects.record_flows(state.db, issue.key, look.flows, suspects.now())
+    stories = story_lines(state, issue.key, issue.scope,
+                          suspects.suspects_of(state.db, issue.key))
 
     def doc(per_rule: int | None) -> list[render.Block]:
         return render.lint_doc(look.findings, stories, ignored, team.problem, per_rule)
 
     body = fit(tracker, render.LINT_MARKER, doc)
-    ensure_comment(tracker, issue, render.LINT_MARKER, body, look.comment_needed)
+    ensure_comment(tracker, issue, render.LINT_MARKER, body, look.comment_needed(bool(stories)))
     ensure_label(tracker, issue, tracker.incomplete_label(team), look.incomplete)
 
 
@@ -100,13 +103,17 @@ def fit(tracker: Tracker, marker: str, doc: Callable[[int | None], list[render.B
     return body
 
 
-def story_lines(state: State, parent_key: str, home_scope: str) -> list[render.StoryLine]:
+def story_lines(state: State, parent_key: str, home_scope: str,
+                suspect: Mapping[str, datetime]) -> list[render.StoryLine]:
+    """`suspect`: the stories written against flows that changed since, and when."""
     lines = []
     for link in state.stories_of(parent_key):
         story = state.issue(link.story_key)
         if story is not None:
+            changed = suspect.get(story.key)
             lines.append(render.StoryLine(desired.display(story.key, home_scope), story.title,
-                                          story.state == "closed"))
+                                          story.state == "closed",
+                                          changed.date() if changed else None))
     return lines
 
 
@@ -140,11 +147,27 @@ def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None
             tracker.link_remotely(issue, parent_key, title)
     source = existing.source if existing is not None else "text"
     state.save_link(issue.key, parent_key, source, True)
+    suspects.note_link(state.db, issue.key, parent_key, suspects.now())
     if existing is not None and existing.parent_key != parent_key:
         request_reconcile(tracker, existing.parent_key)
     if not done or _listed_differently(previous, issue):
         request_reconcile(tracker, parent_key)
     _adopted(tracker, issue, desired.display(parent_key, issue.scope))
+
+
+def review_story(tracker: Tracker, key: str) -> str | None:
+    """A person checked the story against its use case (edited it, or said `/usecase
+    reviewed`): it is suspect no more, and its parent's Stories list says so in the parent's
+    own turn. The parent, or None when the story has none."""
+    db = tracker.state.db
+    link = tracker.state.link(key)
+    if link is None:
+        return None
+    was_suspect = key in suspects.suspects_of(db, link.parent_key)
+    parent = suspects.note_review(db, key, suspects.now())
+    if was_suspect and parent is not None:
+        request_reconcile(tracker, parent)
+    return parent
 
 
 def _listed_differently(previous: IssueRecord | None, issue: Issue) -> bool:
@@ -167,6 +190,7 @@ def _unlink(tracker: Tracker, key: str) -> None:
     link = tracker.state.link(key)
     if link is not None:
         tracker.state.drop_link(key)
+        suspects.forget(tracker.state.db, key)
         request_reconcile(tracker, link.parent_key)
 
 
