@@ -130,6 +130,27 @@ def test_a_story_linked_after_the_change_is_not_suspect(fake, bot):
     assert SUSPECT not in stories_list(fake)
 
 
+def test_a_story_moved_to_another_use_case_is_not_suspect_there(fake, bot, linked):
+    _, child = linked
+    other = fake.add_issue(REPO, 3, "Return goods", FIXED, labels=["use-case"])
+    deliver(bot, "opened", other)
+    other["body"] = REWORDED
+    deliver(bot, "edited", other)
+    child["body"] = "Use case: #3"
+    deliver(bot, "edited", child, sender=fake.bot_login)  # not a review: a new link
+    assert "#2" not in lint_comments(fake, 1)[0]["body"]
+    (listed,) = lint_comments(fake, 3)
+    assert "- #2 Pay with a voucher" in listed["body"] and SUSPECT not in listed["body"]
+
+
+def test_a_closed_story_is_marked_no_more(fake, bot, linked):
+    _, child = linked
+    child["state"] = "closed"
+    deliver(bot, "closed", child)
+    listed = stories_list(fake)
+    assert "- #2 (closed) Pay with a voucher" in listed and SUSPECT not in listed
+
+
 def test_help_lists_reviewed(fake, bot, linked):
     _, child = linked
     comment(bot, child, "/usecase help")

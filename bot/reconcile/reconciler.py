@@ -105,15 +105,16 @@ def fit(tracker: Tracker, marker: str, doc: Callable[[int | None], list[render.B
 
 def story_lines(state: State, parent_key: str, home_scope: str,
                 suspect: Mapping[str, datetime]) -> list[render.StoryLine]:
-    """`suspect`: the stories written against flows that changed since, and when."""
+    """`suspect`: the stories written against flows that changed since, and when. A closed
+    story is marked no more, as the scope drift report leaves it out."""
     lines = []
     for link in state.stories_of(parent_key):
         story = state.issue(link.story_key)
         if story is not None:
-            changed = suspect.get(story.key)
+            closed = story.state == "closed"
+            changed = None if closed else suspect.get(story.key)
             lines.append(render.StoryLine(desired.display(story.key, home_scope), story.title,
-                                          story.state == "closed",
-                                          changed.date() if changed else None))
+                                          closed, changed.date() if changed else None))
     return lines
 
 
