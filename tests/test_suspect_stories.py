@@ -8,10 +8,12 @@ import json
 
 import pytest
 
+from bot.config import Settings
 from bot.store.suspects import suspect_stories
 from tests import github_payloads as gh
 from tests import jira_payloads as jp
 from tests.databases import KINDS, open_database
+from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import FIXED, REPO, BotUnderTest, lint_comments
 from tests.test_jira_e2e import Deployment, description
 from tests.test_jira_e2e import jira as jira
@@ -229,3 +231,32 @@ def test_jira_a_person_editing_the_story_clears_the_mark_and_the_bot_does_not(ji
     jira.deliver(jp.issue_event("jira:issue_updated", story, changed=["summary"]))
     jira.bot.drain()
     assert SUSPECT not in _jira_list(jira)
+
+
+def test_a_github_story_of_a_jira_use_case_is_marked_there_and_cleared_from_github(
+        tmp_path, fake, monkeypatch):
+    monkeypatch.setenv("USECASE_BOT_JIRA__API_VERSION", "2")
+    jira = FakeJira("Server", check=jira_check()).start()
+    parent = jira.add_issue("REQ-7", "Approve an expense", _use_case_text(2, STEPS))
+    bot = BotUnderTest(tmp_path, fake, Settings(),
+                       env={"JIRA_URL": jira.url, "JIRA_PAT": "p", "JIRA_WEBHOOK_TOKEN": "t"})
+    try:
+        bot.deliver_jira(jp.issue_event("jira:issue_created", parent), token="t")
+        story = fake.add_issue(REPO, 4, "Forward big claims", "Parent: REQ-7",
+                               labels=["user-story"])
+        deliver(bot, "opened", story)
+        parent["fields"]["description"] = _use_case_text(2, STEPS[:2])
+        bot.deliver_jira(jp.issue_event("jira:issue_updated", parent, changed=["description"]),
+                         token="t")
+        bot.drain()
+        (lint,) = jira.comments_on("REQ-7")
+        assert f"{REPO}#4" in lint["body"] and SUSPECT in lint["body"]
+        comment(bot, story, "/usecase reviewed")
+        (lint,) = jira.comments_on("REQ-7")
+        assert f"{REPO}#4" in lint["body"] and SUSPECT not in lint["body"]
+        (reply,) = [c for c in fake.comments_on(REPO, 4) if c["body"].startswith(REPLY)]
+        assert "still matches REQ-7" in reply["body"]
+    finally:
+        bot.stop()
+        jira.stop()
+    assert jira.violations == []
