@@ -151,8 +151,10 @@ class _Run:
         same_text = before is not None and old is not None and old.body_hash == body_hash
         named = before.parent if same_text and before is not None else \
             named_parent(issue, tracker)
-        return StorySnap(key=issue.key, title=issue.title, closed=issue.closed,
-                         parent=self.links.get(issue.key, named), words=issue.plain[:WORDS])
+        parent = self.links.get(issue.key, named)
+        # Only a story naming nothing needs its words, for suggestions; most name a parent.
+        return StorySnap(key=issue.key, title=issue.title, closed=issue.closed, parent=parent,
+                         words="" if parent else issue.plain[:WORDS])
 
     def forget_unseen(self, scope: str, seen: set[str]) -> None:
         for key in [k for k in self.current if scope_of(k) == scope and k not in seen]:

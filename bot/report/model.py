@@ -34,7 +34,7 @@ class StorySnap(_Frozen):
     closed: bool = False
     # The parent's key as the story or the bot's links name it; None: it names none.
     parent: str | None = None
-    # What the story is about, for suggesting parents: the start of its text.
+    # What a story naming no parent is about, for suggesting one: the start of its text.
     words: str = ""
 
 
