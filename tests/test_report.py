@@ -17,6 +17,7 @@ from bot.report.run import JOB, ReportRun, for_runtime
 from bot.report.summary import LABEL, REPORT_MARKER, TITLE
 from bot.runtime import Runtime
 from bot.store import schedule
+from bot.trackers.calls import TrackerError
 from tests.databases import KINDS, open_database
 from tests.fake_github import FakeGitHub, load_check
 from tests.fake_jira import FakeJira, jira_check
@@ -169,6 +170,19 @@ def test_a_lost_answer_to_the_creation_makes_no_second_issue(fake, runtime):
     assert len(report_issues(fake)) == 1
     at(runtime, NEXT).run()
     assert len(report_issues(fake)) == 1
+
+
+def test_a_run_whose_publishing_failed_keeps_the_snapshot_before(fake, runtime):
+    seed(fake)
+    at(runtime, START).run()
+    edit(fake, 4, "Use case: #2")
+    fake.fail_next("PATCH", rf"^/repos/{REPO}/issues/\d+$", 422)
+    with pytest.raises(TrackerError):
+        at(runtime, NEXT).run()
+    retried = at(runtime, NEXT + timedelta(minutes=5)).run()
+    assert retried.report["previous"] == "2026-12-01T02:00:00Z"
+    assert retried.report["stories_per_use_case"][0] == {
+        "ref": f"{REPO}#2", "stories": 2, "added_since_previous": 1}
 
 
 def test_nothing_drifted_writes_nothing_but_the_report(fake, runtime):

@@ -66,10 +66,12 @@ class ReportRun:
         if dry_run:
             outcome.published = self._targets(publish)
             return outcome
-        snapshots.save(self.db, collected.snapshot, point, collected.full, collected.changed,
-                       collected.removed)
         if publish:
             outcome.published = self._publish(outcome, before, started)
+        # Stored only once published: a run retried after a failed publish reports the same
+        # drift again instead of comparing with the snapshot nobody saw.
+        snapshots.save(self.db, collected.snapshot, point, collected.full, collected.changed,
+                       collected.removed)
         log.info("report: %d issues read (%s), %d orphan stories, %d suspect stories; %s",
                  collected.read, "every issue" if collected.full else "updated ones",
                  report["totals"]["orphan_stories"], point.suspect_stories,
