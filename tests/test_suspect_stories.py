@@ -260,3 +260,15 @@ def test_a_github_story_of_a_jira_use_case_is_marked_there_and_cleared_from_gith
         bot.stop()
         jira.stop()
     assert jira.violations == []
+
+
+def test_reviewed_on_a_story_that_is_not_suspect_says_so_and_writes_nothing_else(fake, bot):
+    parent = fake.add_issue(REPO, 1, "Buy goods", FIXED, labels=["use-case"])
+    deliver(bot, "opened", parent)
+    child = fake.add_issue(REPO, 2, "Pay with a voucher", "Use case: #1", labels=["user-story"])
+    deliver(bot, "opened", child)
+    (before,) = lint_comments(fake, 1)
+    comment(bot, child, "/usecase reviewed")
+    (reply,) = [c for c in fake.comments_on(REPO, 2) if c["body"].startswith(REPLY)]
+    assert "whose flows have not changed" in reply["body"]
+    assert lint_comments(fake, 1) == [before]

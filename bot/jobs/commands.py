@@ -64,12 +64,16 @@ def _reviewed(tracker: Tracker, issue: Issue, argument: str | None
               ) -> list[render.Block] | None:
     if issue.kind != STORY:
         return render.text_doc("Only a story is reviewed against its use case.")
-    parent = review_story(tracker, issue.key)
-    if parent is None:
+    review = review_story(tracker, issue.key)
+    if review is None:
         return render.text_doc("This story is linked to no use case yet; "
                                "`/usecase link <use case>` links it.")
-    return render.text_doc(f"Noted: this story still matches {display(parent, issue.scope)}; "
-                           "it is no longer marked suspect there.")
+    parent = display(review.parent, issue.scope)
+    if not review.was_suspect:
+        return render.text_doc(f"Noted: this story matches {parent}, whose flows have not "
+                               "changed since it was linked or last reviewed.")
+    return render.text_doc(f"Noted: this story still matches {parent}; it is no longer "
+                           "marked suspect there.")
 
 
 def _help(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.Block] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.lint import comment as render
@@ -156,19 +157,27 @@ def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None
     _adopted(tracker, issue, desired.display(parent_key, issue.scope))
 
 
-def review_story(tracker: Tracker, key: str) -> str | None:
+@dataclass(frozen=True)
+class Review:
+    parent: str
+    was_suspect: bool
+
+
+def review_story(tracker: Tracker, key: str) -> Review | None:
     """A person checked the story against its use case (edited it, or said `/usecase
     reviewed`): it is suspect no more, and its parent's Stories list says so in the parent's
-    own turn. The parent, or None when the story has none."""
+    own turn. None when the story has no parent."""
     db = tracker.state.db
     link = tracker.state.link(key)
     if link is None:
         return None
     was_suspect = key in suspects.suspects_of(db, link.parent_key)
     parent = suspects.note_review(db, key, suspects.now())
-    if was_suspect and parent is not None:
+    if parent is None:
+        return None
+    if was_suspect:
         request_reconcile(tracker, parent)
-    return parent
+    return Review(parent, was_suspect)
 
 
 def _listed_differently(previous: IssueRecord | None, issue: Issue) -> bool:
