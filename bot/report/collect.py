@@ -81,7 +81,7 @@ class Collector:
         listed = (client.list_issues(repo, label, since)
                   for label in dict.fromkeys((team.labels.use_case, *team.labels.story)))
         self._read(run, repo, since, team, "github",
-                   (tracker.issue_of(data) for page in listed for data in page))
+                   (tracker.issue_of(data) for listing in listed for data in listing))
 
     def _jira(self, run: _Run, state: State, project: str, since: datetime | None) -> None:
         assert self.jira is not None

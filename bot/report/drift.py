@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.report.model import Snapshot, StorySnap, Suspect, TrendPoint, UseCaseSnap, ref_of
-from bot.usecase.similarity import Candidate, suggest
+from bot.usecase.similarity import Candidate, Index
 
 _NUMBER = re.compile(r"(\d+)$")
 
@@ -58,8 +58,9 @@ def changed_flows(old: UseCaseSnap, new: UseCaseSnap) -> dict[str, Any]:
             "extensions_removed": [e for e in old.extensions if e not in new.extensions]}
 
 
-def _suggested(story: StorySnap, by_scope: dict[str, list[Candidate]]) -> list[str]:
-    return suggest(f"{story.title}\n{story.words}", by_scope.get(scope_of(story.key), []))
+def _suggested(story: StorySnap, by_scope: dict[str, Index]) -> list[str]:
+    index = by_scope.get(scope_of(story.key))
+    return index.best(f"{story.title}\n{story.words}") if index else []
 
 
 def report(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Suspect],
@@ -83,6 +84,9 @@ def report(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Susp
         if not uc.closed:
             candidates.setdefault(scope_of(uc.key), []).append(
                 Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps))))
+    # Weighed once per repository or project, and only where a story needs suggestions.
+    indexes = {scope: Index(found) for scope, found in candidates.items()
+               if any(scope_of(s.key) == scope for s in lost)}
 
     def was_child(story: StorySnap, parent: str) -> bool:
         old = old_stories.get(story.key)
@@ -113,7 +117,7 @@ def report(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Susp
                    "incomplete_use_cases": sum(u.incomplete for u in current.use_cases)},
         "orphan_stories": [{"ref": ref_of(s.key), "title": s.title,
                             "new": s.key not in old_orphans,
-                            "suggested_parents": _suggested(s, candidates)}
+                            "suggested_parents": _suggested(s, indexes)}
                            for s in sorted(lost, key=lambda s: ref_order(ref_of(s.key)))],
         "changed_use_cases": sorted(changed, key=lambda c: ref_order(c["ref"])),
         "new_use_cases": by_ref([k for k in use_cases if k not in before]) if previous else [],
