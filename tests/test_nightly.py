@@ -19,7 +19,7 @@ from bot.jobs.scheduler import NightlyScheduler, last_slot
 from bot.runtime import Runtime
 from bot.store import queue, schedule
 from tests.databases import KINDS, open_database
-from tests.fake_github import FakeGitHub, load_check
+from tests.fake_github import FakeGitHub
 from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import FIXED, INCOMPLETE, LINT, REPO
 
@@ -29,14 +29,6 @@ LONG_AGO = "2026-10-01T10:00:00Z"
 
 def stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = FakeGitHub(check=load_check()).start()
-    yield server
-    server.stop()
-    assert server.violations == [], "requests GitHub does not document"
 
 
 @pytest.fixture

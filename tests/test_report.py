@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from bot.store import schedule
 from bot.trackers.calls import TrackerError
 from tests.databases import KINDS, open_database
-from tests.fake_github import FakeGitHub, load_check
+from tests.fake_github import FakeGitHub
 from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import FIXED, INCOMPLETE, REPO
 
@@ -27,14 +27,6 @@ START = datetime(2026, 12, 1, 2, 0)
 NEXT = START + timedelta(days=1)
 LONG_AGO = "2026-10-01T10:00:00Z"
 EDITED = "2026-12-01T12:00:00Z"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    server = FakeGitHub(check=load_check()).start()
-    yield server
-    server.stop()
-    assert server.violations == [], "requests GitHub does not document"
 
 
 @pytest.fixture
