@@ -22,7 +22,7 @@ from bot.lint import comment as render
 from bot.reconcile import Issue, Tracker, reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
 from bot.reconcile.on_jira import JiraTracker
-from bot.store import schedule
+from bot.store import queue, schedule
 from bot.store.db import Database
 from bot.store.queue import now as utc_now
 from bot.store.state import State
@@ -239,7 +239,7 @@ class Nightly:
 
     def _one(self, result: ScopeResult, writes: _Writes, tracker: Tracker,
              issue: Issue) -> ScopeResult:
-        if schedule.queued(self.db, issue.key):
+        if queue.queued(self.db, issue.key):
             # Writing beside the worker would race it; its turn will bring the issue
             # up to date from fresher news than this listing.
             return result.model_copy(update={"read": result.read + 1,
@@ -249,8 +249,8 @@ class Nightly:
             trust_listing(tracker, issue)
             reconcile(tracker, issue)
         except TrackerError as exc:
-            if exc.retry_after is not None or exc.status is None:
-                raise  # the tracker is struggling: stop here and retry the run later
+            if exc.struggling:
+                raise  # stop here and retry the run later
             log.warning("reconcile %s: %s", issue.key, exc)
             return result.model_copy(update={"read": result.read + 1,
                                              "refused": result.refused + 1})

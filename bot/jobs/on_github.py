@@ -14,6 +14,7 @@ from bot.reconcile import reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
 from bot.reconcile.reconciler import RECONCILE, gone, review_story
 from bot.store import suspects
+from bot.store.queue import now
 from bot.trackers.github import IssueData
 from bot.trackers.github_events import issue_key, repo_of
 
@@ -71,7 +72,7 @@ def sub_issue_changed(tracker: GitHubTracker, repo: str, payload: Payload) -> No
             reconcile_issue(tracker, child_key, story)
         if known is None or known.parent_key != parent_key:
             tracker.state.save_link(child_key, parent_key, "native", True)
-        suspects.note_link(tracker.state.db, child_key, parent_key, suspects.now())
+        suspects.note_link(tracker.state.db, child_key, parent_key, now())
     elif known is not None and known.parent_key == parent_key:
         tracker.state.drop_link(child_key)
         suspects.forget(tracker.state.db, child_key)

@@ -27,7 +27,7 @@ def _due(known: TeamSource) -> bool:
 
 def _refused(exc: TrackerError) -> str:
     """Why the tracker will not hand the source out; re-raises what a retry may cure."""
-    if exc.retry_after is not None or exc.status is None:
+    if exc.struggling:
         raise exc
     return str(exc)
 

@@ -81,7 +81,7 @@ def _use_case(tracker: Tracker, issue: Issue) -> None:
     team = tracker.team(issue.scope)
     ignored = state.ignored(issue.key)
     look = desired.use_case_look(issue, team, ignored)
-    suspects.record_flows(state.db, issue.key, look.flows, suspects.now())
+    suspects.record_flows(state.db, issue.key, look.flows, queue.now())
     stories = story_lines(state, issue.key, issue.scope,
                           suspects.suspects_of(state.db, issue.key))
 
@@ -149,7 +149,7 @@ def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None
             tracker.link_remotely(issue, parent_key, title)
     source = existing.source if existing is not None else "text"
     state.save_link(issue.key, parent_key, source, True)
-    suspects.note_link(state.db, issue.key, parent_key, suspects.now())
+    suspects.note_link(state.db, issue.key, parent_key, queue.now())
     if existing is not None and existing.parent_key != parent_key:
         request_reconcile(tracker, existing.parent_key)
     if not done or _listed_differently(previous, issue):
@@ -172,7 +172,7 @@ def review_story(tracker: Tracker, key: str) -> Review | None:
     if link is None:
         return None
     was_suspect = key in suspects.suspects_of(db, link.parent_key)
-    parent = suspects.note_review(db, key, suspects.now())
+    parent = suspects.note_review(db, key, queue.now())
     if parent is None:
         return None
     if was_suspect:

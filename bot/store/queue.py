@@ -220,3 +220,11 @@ def stats(db: Database) -> QueueStats:
         failed=failed + rows.get(DEAD, 0),
         dead=rows.get(DEAD, 0),
     )
+
+
+def queued(db: Database, issue_key: str) -> bool:
+    """Whether the issue has events the worker has yet to finish."""
+    with db.session() as s:
+        return s.execute(select(Event.id).where(
+            Event.issue_key == issue_key, Event.status.in_((PENDING, PROCESSING))
+        ).limit(1)).first() is not None

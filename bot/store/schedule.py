@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     DateTime,
     Integer,
     String,
@@ -24,11 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.db import Database
-from bot.store.models import Base, Event
-from bot.store.queue import PENDING, PROCESSING
-
-# SQLite hands out row ids only to a column declared INTEGER.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
+from bot.store.models import Base, Id
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
@@ -39,7 +34,7 @@ class JobSlot(Base):
     __tablename__ = "job_slots"
     __table_args__ = (UniqueConstraint("job", "slot", name="uq_job_slot"),)
 
-    id: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     job: Mapped[str] = mapped_column(String(64))
     slot: Mapped[datetime] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default=RUNNING)
@@ -58,7 +53,7 @@ class ReadMark(Base):
     __tablename__ = "read_marks"
     __table_args__ = (UniqueConstraint("tracker", "scope", name="uq_read_mark"),)
 
-    id: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     tracker: Mapped[str] = mapped_column(String(16))
     scope: Mapped[str] = mapped_column(String(200))
     # The start of the last good read: the next one asks for what changed since then.
@@ -126,13 +121,6 @@ def slot(db: Database, job: str, at: datetime) -> JobSlot | None:
         return s.execute(select(JobSlot).where(JobSlot.job == job, JobSlot.slot == at)
                          ).scalar_one_or_none()
 
-
-def queued(db: Database, issue_key: str) -> bool:
-    """Whether the issue has events the worker has yet to finish."""
-    with db.session() as s:
-        return s.execute(select(Event.id).where(
-            Event.issue_key == issue_key, Event.status.in_((PENDING, PROCESSING))
-        ).limit(1)).first() is not None
 
 
 def mark(db: Database, tracker: str, scope: str) -> ReadMark | None:

@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import BigInteger, DateTime, Integer, String, delete, select
+from sqlalchemy import DateTime, String, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.store.db import Database
-from bot.store.models import Base, StoryLink
+from bot.store.models import Base, Id, StoryLink
 
-# SQLite hands out row ids only to a column declared INTEGER.
-_Id = BigInteger().with_variant(Integer(), "sqlite")
 _T = TypeVar("_T")
 
 
@@ -32,7 +30,7 @@ class UseCaseFlows(Base):
 
     __tablename__ = "use_case_flows"
 
-    id: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)
     digest: Mapped[str] = mapped_column(String(64))
     # None until the flows change after the bot first saw them: what a use case said when
@@ -45,7 +43,7 @@ class StoryReview(Base):
 
     __tablename__ = "story_reviews"
 
-    id: Mapped[int] = mapped_column(_Id, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     story_key: Mapped[str] = mapped_column(String(300), unique=True)
     parent_key: Mapped[str] = mapped_column(String(300), index=True)
     linked_at: Mapped[datetime] = mapped_column(DateTime)
@@ -59,10 +57,6 @@ class Suspect(BaseModel):
     use_case: str
     # When the use case's flows last changed (aware, UTC).
     use_case_changed: datetime
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def is_suspect(changed_at: datetime | None, linked_at: datetime | None,
@@ -117,12 +111,11 @@ def note_review(db: Database, story: str, at: datetime) -> str | None:
         if link is None:
             return None
         row = _review(s, story)
-        if row is None or row.parent_key != link.parent_key:
-            if row is not None:
-                s.delete(row)
-                s.flush()
+        if row is None:
             s.add(StoryReview(story_key=story, parent_key=link.parent_key, linked_at=at,
                               reviewed_at=at))
+        elif row.parent_key != link.parent_key:
+            row.parent_key, row.linked_at, row.reviewed_at = link.parent_key, at, at
         else:
             row.reviewed_at = at
         return link.parent_key

@@ -43,6 +43,11 @@ class TrackerError(Exception):
         self.retry_after = retry_after
 
     @property
+    def struggling(self) -> bool:
+        """The tracker asked for time or did not answer: a run should stop and come back."""
+        return self.retry_after is not None or self.status is None
+
+    @property
     def fault(self) -> Fault:
         if self.status is None:
             # No answer (unreachable) comes with a retry hint; a refusal of ours (no

@@ -33,11 +33,13 @@ def issue_key(key: str) -> str:
     return f"jira:{key}"
 
 
+_KNOWN = ISSUE_EVENTS | LINK_EVENTS | {"jira:issue_updated"}
+
+
 def event_name(payload: dict[str, Any]) -> str:
     """The event as a metrics label: one the bot knows, else `other`."""
     event = payload.get("webhookEvent")
-    known = ISSUE_EVENTS | LINK_EVENTS | {"jira:issue_updated"}
-    return event if isinstance(event, str) and event in known else "other"
+    return event if isinstance(event, str) and event in _KNOWN else "other"
 
 
 def key_of(payload: dict[str, Any]) -> str | None:

@@ -73,7 +73,6 @@ def words(name: str) -> list[str]:
 # ---------------------------------------------------------------- declared actors
 
 
-_LIST_SPLIT = re.compile(r",|;|\band\b|\bog\b|\bund\b|\ben\b|\bet\b|\by\b|\n")
 
 
 def split_names(values: list[str]) -> list[str]:
