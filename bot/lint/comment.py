@@ -5,6 +5,7 @@ always give the same text, so an unchanged issue costs no write."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,8 @@ class Block:
     segments: tuple[Segment, ...]
 
 
-def _b(kind: str, *parts: str | Segment) -> Block:
+def doc_block(kind: str, *parts: str | Segment) -> Block:
+    """A block of a comment document; plain strings are text without a link."""
     return Block(kind, tuple(p if isinstance(p, tuple) else (p, None) for p in parts))
 
 
@@ -57,7 +59,7 @@ def tag(marker: str) -> str:
 
 
 def tagged(doc: Sequence[Block], marker: str) -> list[Block]:
-    return [*doc, _b("small", tag(marker))]
+    return [*doc, doc_block("small", tag(marker))]
 
 
 def _count(n: int, word: str) -> str:
@@ -77,46 +79,46 @@ def lint_doc(findings: Sequence[Finding], stories: Sequence[StoryLine],
     warnings = [f for f in findings if f.severity is Severity.WARNING]
     if errors:
         doc = [
-            _b("heading", f"Use-case check: {_count(len(errors), 'error')}, "
+            doc_block("heading", f"Use-case check: {_count(len(errors), 'error')}, "
                           f"{_count(len(warnings), 'warning')}"),
-            _b("para", "This use case is missing something its readers will need. "
+            doc_block("para", "This use case is missing something its readers will need. "
                        "Edit the issue and this comment updates itself."),
         ]
     elif findings:
-        doc = [_b("heading", "Use-case check: no errors"),
-               _b("para", "Every error is fixed. What is left are suggestions.")]
+        doc = [doc_block("heading", "Use-case check: no errors"),
+               doc_block("para", "Every error is fixed. What is left are suggestions.")]
     else:
-        doc = [_b("heading", "Use-case check: all clear"),
-               _b("para", "Every error is fixed and nothing else stands out.")]
+        doc = [doc_block("heading", "Use-case check: all clear"),
+               doc_block("para", "Every error is fixed and nothing else stands out.")]
     if config_problem is not None:
         source, reason = config_problem
-        doc.append(_b("para", "The team's configuration ", (source, "code"),
+        doc.append(doc_block("para", "The team's configuration ", (source, "code"),
                       f" could not be used: {reason}; the defaults apply."))
     for severity, heading in _HEADINGS:
         group = [f for f in findings if f.severity is severity]
         if group:
-            doc.append(_b("label", heading))
+            doc.append(doc_block("label", heading))
         doc += _findings(group) if per_rule is None else _summary(group, per_rule)
     if ignored:
         parts: list[str | Segment] = ["Ignored on this issue: "]
         for i, rule in enumerate(sorted(ignored)):
             parts += [", "] if i else []
             parts.append((rule, "code"))
-        doc.append(_b("para", *parts))
+        doc.append(doc_block("para", *parts))
     if stories:
-        doc.append(_b("heading", "Stories"))
+        doc.append(doc_block("heading", "Stories"))
         for s in stories:
             state = " (closed)" if s.closed else ""
-            doc.append(_b("item", f"{s.ref}{state} {s.title}".rstrip()))
+            doc.append(doc_block("item", f"{s.ref}{state} {s.title}".rstrip()))
             if s.suspect_since is not None:
                 doc.append(_suspect(s.suspect_since))
-    doc.append(_b("small", "Commands: ", ("/usecase check", "code"), " · ",
+    doc.append(doc_block("small", "Commands: ", ("/usecase check", "code"), " · ",
                   ("/usecase ignore <rule>", "code"), " · ", ("/usecase help", "code")))
     return doc
 
 
 def _suspect(since: date) -> Block:
-    return _b("fix", f"⚠ suspect: the use case's flows changed on {since.isoformat()} after "
+    return doc_block("fix", f"⚠ suspect: the use case's flows changed on {since.isoformat()} after "
                      "this story was linked or last reviewed; comment ",
               ("/usecase reviewed", "code"), " on the story once it is checked")
 
@@ -125,8 +127,8 @@ def _findings(group: Sequence[Finding]) -> list[Block]:
     doc = []
     for f in group:
         where = f" (line {f.line})" if f.line else ""
-        doc.append(_b("item", (f.rule, "code"), f"{where}: {f.message}"))
-        doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[f.rule].advice}"))
+        doc.append(doc_block("item", (f.rule, "code"), f"{where}: {f.message}"))
+        doc.append(doc_block("fix", ("To fix:", "strong"), f" {RULES[f.rule].advice}"))
     return doc
 
 
@@ -136,13 +138,13 @@ def _summary(group: Sequence[Finding], per_rule: int) -> list[Block]:
         by_rule.setdefault(f.rule, []).append(f)
     doc = []
     for rule, found in by_rule.items():
-        doc.append(_b("item", (rule, "code"), f": {_count(len(found), 'finding')}"))
-        doc.append(_b("fix", ("To fix:", "strong"), f" {RULES[rule].advice}"))
+        doc.append(doc_block("item", (rule, "code"), f": {_count(len(found), 'finding')}"))
+        doc.append(doc_block("fix", ("To fix:", "strong"), f" {RULES[rule].advice}"))
         for f in found[:per_rule]:
             where = f"line {f.line}: " if f.line else ""
-            doc.append(_b("fix", f"{where}{f.message}"))
+            doc.append(doc_block("fix", f"{where}{f.message}"))
         if len(found) > per_rule:
-            doc.append(_b("fix", f"and {len(found) - per_rule} more"))
+            doc.append(doc_block("fix", f"and {len(found) - per_rule} more"))
     return doc
 
 
@@ -150,28 +152,28 @@ def link_doc(suggestions: Sequence[str], problem: str | None,
              linked_to: str | None = None, example: str = "#12") -> list[Block]:
     """`example`: how a use case is named in this tracker (`#12`, `PROJ-12`)."""
     if linked_to:
-        return [_b("para", f"This story is linked to its use case {linked_to}.")]
+        return [doc_block("para", f"This story is linked to its use case {linked_to}.")]
     doc = [
-        _b("para", problem or "This story does not name the use case it belongs to."),
-        _b("para", "Name it in the description, e.g. ", (f"Use case: {example}", "code"),
+        doc_block("para", problem or "This story does not name the use case it belongs to."),
+        doc_block("para", "Name it in the description, e.g. ", (f"Use case: {example}", "code"),
            ", or comment ", (f"/usecase link {example}", "code"), "."),
     ]
     if suggestions:
-        doc.append(_b("para", "Likely parents: " + ", ".join(suggestions)))
+        doc.append(doc_block("para", "Likely parents: " + ", ".join(suggestions)))
     return doc
 
 
 def help_doc(verbs: Sequence[tuple[str, str]]) -> list[Block]:
-    doc = [_b("label", "usecase-bot commands")]
-    doc += [_b("item", (verb, "code"), f": {what}") for verb, what in verbs]
-    doc.append(_b("label", "Rules"))
-    doc += [_b("item", (r.name, "code"), f" ({r.severity.value}): {r.summary}")
+    doc = [doc_block("label", "usecase-bot commands")]
+    doc += [doc_block("item", (verb, "code"), f": {what}") for verb, what in verbs]
+    doc.append(doc_block("label", "Rules"))
+    doc += [doc_block("item", (r.name, "code"), f" ({r.severity.value}): {r.summary}")
             for r in RULES.values()]
     return doc
 
 
 def text_doc(text: str) -> list[Block]:
-    return [_b("para", text)]
+    return [doc_block("para", text)]
 
 
 def answering_text(note: str) -> str:
@@ -180,7 +182,7 @@ def answering_text(note: str) -> str:
 
 def answering(note: str) -> list[Block]:
     """The line that ties a reply to the comment it answers, so a retry can find it."""
-    return [_b("small", answering_text(note))]
+    return [doc_block("small", answering_text(note))]
 
 
 # ---------------------------------------------------------------- GitHub Markdown
@@ -274,3 +276,8 @@ def adf(doc: Sequence[Block]) -> dict[str, Any]:
         else:
             content.append(para)
     return {"type": "doc", "version": 1, "content": content}
+
+
+def body_text(body: Any) -> str:
+    """A written comment body as text to measure and search: ADF as its JSON."""
+    return json.dumps(body, sort_keys=True) if isinstance(body, dict) else str(body or "")

@@ -102,7 +102,7 @@ class JiraTracker:
         return render.adf(signed) if self.client.api_version == 3 else render.wiki(signed)
 
     def text_of(self, body: Any) -> str:
-        return json.dumps(body, sort_keys=True) if isinstance(body, dict) else str(body or "")
+        return render.body_text(body)
 
     def _me(self) -> str | None:
         me = self.state.identity("jira")

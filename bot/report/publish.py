@@ -4,7 +4,6 @@ and HTML files under `report.output_dir`."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -56,7 +55,7 @@ def jira_comment(client: JiraClient, key: str, body: Any, text: str) -> None:
 
     def mine() -> list[tuple[str, str]]:
         return [(c.id, said) for c in client.comments(key)
-                if c.author == me and tag in (said := _text(c.body))]
+                if c.author == me and tag in (said := render.body_text(c.body))]
 
     found = mine()
     if not found:
@@ -70,10 +69,6 @@ def jira_comment(client: JiraClient, key: str, body: Any, text: str) -> None:
     comment_id, said = found[0]
     if said != text:
         client.edit_comment(key, comment_id, body)
-
-
-def _text(body: Any) -> str:
-    return json.dumps(body, sort_keys=True) if isinstance(body, dict) else str(body or "")
 
 
 def write_files(output_dir: Path, day: str, files: dict[str, str]) -> list[Path]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.lint import comment as render
-from bot.lint.comment import Block, Segment
+from bot.lint.comment import Block, Segment, doc_block
 
 REPORT_MARKER = "<!-- usecase-bot:report -->"
 TITLE = "Scope drift report"
@@ -27,30 +27,27 @@ _TOTALS = (("use_cases", "Use cases"), ("stories", "Stories"),
            ("incomplete_use_cases", "Incomplete use cases"))
 
 
-def _b(kind: str, *parts: str | Segment) -> Block:
-    return Block(kind, tuple(p if isinstance(p, tuple) else (p, None) for p in parts))
-
-
 def report_doc(report: dict[str, Any], previous_totals: dict[str, int] | None,
                shown: int | None) -> list[Block]:
     """`previous_totals`: the totals of the report before, for the change since; `shown`:
     entries per list (None: every one)."""
     since = f"; compared with {report['previous']}" if report["previous"] else \
         "; the first snapshot, so nothing to compare with yet"
-    doc = [_b("heading", TITLE), _b("para", f"Generated {report['generated_at']}{since}.")]
+    doc = [doc_block("heading", TITLE),
+           doc_block("para", f"Generated {report['generated_at']}{since}.")]
     for key, name in _TOTALS:
         now = report["totals"][key]
         change = "" if previous_totals is None or key not in previous_totals else \
             f" ({now - previous_totals[key]:+d})"
-        doc.append(_b("item", f"{name}: ", (str(now), "strong"), change))
+        doc.append(doc_block("item", f"{name}: ", (str(now), "strong"), change))
 
     def section(title: str, rows: Sequence[list[str | Segment]]) -> None:
         if not rows:
             return
-        doc.append(_b("heading", f"{title} ({len(rows)})"))
-        doc.extend(_b("item", *row) for row in rows[:shown])
+        doc.append(doc_block("heading", f"{title} ({len(rows)})"))
+        doc.extend(doc_block("item", *row) for row in rows[:shown])
         if shown is not None and len(rows) > shown:
-            doc.append(_b("para", f"… and {len(rows) - shown} more: see {WHERE}."))
+            doc.append(doc_block("para", f"… and {len(rows) - shown} more: see {WHERE}."))
 
     section("Orphan stories", [
         [o["ref"], f" {o['title']}", " (new)" if o["new"] else "",
