@@ -12,7 +12,7 @@ from bot.jobs import commands
 from bot.lint import comment as render
 from bot.reconcile import reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
-from bot.reconcile.reconciler import RECONCILE, gone, review_story
+from bot.reconcile.reconciler import RECONCILE, forget_link, gone, review_story
 from bot.store import suspects
 from bot.store.queue import now
 from bot.trackers.github import IssueData
@@ -74,8 +74,7 @@ def sub_issue_changed(tracker: GitHubTracker, repo: str, payload: Payload) -> No
             tracker.state.save_link(child_key, parent_key, "native", True)
         suspects.note_link(tracker.state.db, child_key, parent_key, now())
     elif known is not None and known.parent_key == parent_key:
-        tracker.state.drop_link(child_key)
-        suspects.forget(tracker.state.db, child_key)
+        forget_link(tracker, child_key)
     # Queued under the parent's key: this is the parent's own turn.
     reconcile_issue(tracker, parent_key)
 

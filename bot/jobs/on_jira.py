@@ -12,9 +12,8 @@ from bot.jobs import commands
 from bot.lint import comment as render
 from bot.reconcile import reconcile_issue, request_reconcile
 from bot.reconcile.on_jira import JiraTracker, plain
-from bot.reconcile.reconciler import RECONCILE, gone, review_story
+from bot.reconcile.reconciler import RECONCILE, forget_link, gone, review_story
 from bot.reconcile.tracker import STORY, USE_CASE
-from bot.store import suspects
 from bot.trackers.jira import JiraIssue
 from bot.trackers.jira_events import issue_key
 
@@ -85,8 +84,7 @@ def link_changed(tracker: JiraTracker, payload: Payload) -> None:
         if payload["webhookEvent"] == "issuelink_created":
             tracker.state.save_link(story.key, use_case.key, "native", True)
         else:
-            tracker.state.drop_link(story.key)
-            suspects.forget(tracker.state.db, story.key)
+            forget_link(tracker, story.key)
         request_reconcile(tracker, story.key)
         request_reconcile(tracker, use_case.key)
 

@@ -55,6 +55,12 @@ def reconcile_issue(tracker: Tracker, key: str, seen: Issue | None = None) -> No
     _unlink(tracker, key)
 
 
+def forget_link(tracker: Tracker, story: str) -> None:
+    """The story names no parent any more: its link and what was noted of it go together."""
+    tracker.state.drop_link(story)
+    suspects.forget(tracker.state.db, story)
+
+
 def gone(tracker: Tracker, key: str) -> None:
     """The issue was deleted or moved away: forget it; its parent loses it from the list."""
     link = tracker.state.link(key)
@@ -199,8 +205,7 @@ def _parent(tracker: Tracker, key: str) -> Issue | None:
 def _unlink(tracker: Tracker, key: str) -> None:
     link = tracker.state.link(key)
     if link is not None:
-        tracker.state.drop_link(key)
-        suspects.forget(tracker.state.db, key)
+        forget_link(tracker, key)
         request_reconcile(tracker, link.parent_key)
 
 
