@@ -15,20 +15,15 @@ from bot.reconcile.on_jira import JiraTracker, plain
 from bot.reconcile.reconciler import RECONCILE, forget_link, gone, review_story
 from bot.reconcile.tracker import STORY, USE_CASE
 from bot.trackers.jira import JiraIssue
-from bot.trackers.jira_events import issue_key
+from bot.trackers.jira_events import is_comment, issue_key
 
 log = logging.getLogger("usecase_bot.jira")
 
 Payload = dict[str, Any]
 
 
-def _is_comment(payload: Payload) -> bool:
-    """Data Center reports a new comment as an issue update with a comment and no changes."""
-    return isinstance(payload.get("comment"), dict) and not payload.get("changelog")
-
-
 def issue_changed(tracker: JiraTracker, payload: Payload) -> None:
-    if _is_comment(payload):
+    if is_comment(payload):
         comment_created(tracker, payload)
         return
     raw = payload["issue"]

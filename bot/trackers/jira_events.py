@@ -59,6 +59,11 @@ def action_of(payload: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) and len(name) <= 64 else None
 
 
+def is_comment(payload: dict[str, Any]) -> bool:
+    """Data Center reports a new comment as an issue update with a comment and no changes."""
+    return isinstance(payload.get("comment"), dict) and not payload.get("changelog")
+
+
 def route(payload: dict[str, Any]) -> str | None:
     """The queue key of an event the bot acts on, or None."""
     event = event_name(payload)
@@ -68,10 +73,9 @@ def route(payload: dict[str, Any]) -> str | None:
     if event == "jira:issue_updated":
         if key is None:
             return None
-        changelog = payload.get("changelog")
-        if isinstance(payload.get("comment"), dict) and not changelog:
-            return issue_key(key)  # Data Center reports a new comment this way
-        items = _obj(changelog).get("items")
+        if is_comment(payload):
+            return issue_key(key)
+        items = _obj(payload.get("changelog")).get("items")
         changed = {str(i.get("field", "")).lower()
                    for i in (items if isinstance(items, list) else []) if isinstance(i, dict)}
         return issue_key(key) if changed & READ_FIELDS else None
