@@ -201,14 +201,8 @@ class Nightly:
             cross = cast(JiraClient, _Writes(self.jira, JIRA_WRITES)) if self.jira else None
             tracker = GitHubTracker(self.settings, self._state, cast(GitHubClient, writes),
                                     cross, self.github_web_url, installation)
-            labels = tracker.team(repo).labels
-            seen: set[int] = set()
-            for label in (labels.use_case, *labels.story):
-                for data in client.list_issues(repo, label, since):
-                    if data.number in seen:
-                        continue  # a use case that is also labelled a story
-                    seen.add(data.number)
-                    result = self._one(result, writes, tracker, tracker.issue_of(data))
+            for issue in github_listing(tracker, client, repo, since):
+                result = self._one(result, writes, tracker, issue)
         except TrackerError as exc:
             result = result.model_copy(update={"error": str(exc)})
         return self._done(result, since, started)
@@ -225,12 +219,9 @@ class Nightly:
             writes = _Writes(self.jira, JIRA_WRITES)
             tracker = JiraTracker(self.settings, self._state, cast(JiraClient, writes),
                                   self.github_web_url)
-            team = tracker.team(project)
-            jql = jira_query(project, team.jira.use_case_types + team.jira.story_types,
-                             [team.jira.use_case_label, *team.labels.story],
-                             None if since is None else started - since)
-            for data in self.jira.search(jql):
-                result = self._one(result, writes, tracker, tracker.issue_of(data))
+            age = None if since is None else started - since
+            for issue in jira_listing(tracker, self.jira, project, age):
+                result = self._one(result, writes, tracker, issue)
         except TrackerError as exc:
             result = result.model_copy(update={"error": str(exc)})
         return self._done(result, since, started)
@@ -271,6 +262,27 @@ class Nightly:
                       result.tracker, result.scope, result.read, result.changed, read,
                       result.error)
         return result
+
+
+def github_listing(tracker: GitHubTracker, client: GitHubLister, repo: str,
+                   since: datetime | None) -> Iterator[Issue]:
+    """A repository's use cases and stories, each once (a use case may carry a story label)."""
+    labels = tracker.team(repo).labels
+    seen: set[int] = set()
+    for label in dict.fromkeys((labels.use_case, *labels.story)):
+        for data in client.list_issues(repo, label, since):
+            if data.number not in seen:
+                seen.add(data.number)
+                yield tracker.issue_of(data)
+
+
+def jira_listing(tracker: JiraTracker, searcher: JiraSearcher, project: str,
+                 age: timedelta | None) -> Iterator[Issue]:
+    """A project's use cases and stories, updated within `age` when given."""
+    team = tracker.team(project)
+    jql = jira_query(project, team.jira.use_case_types + team.jira.story_types,
+                     [team.jira.use_case_label, *team.labels.story], age)
+    return (tracker.issue_of(data) for data in searcher.search(jql))
 
 
 def jira_query(project: str, types: Iterable[str], labels: Iterable[str],

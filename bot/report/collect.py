@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.jobs.nightly import OVERLAP, GitHubLister, JiraSearcher, Nightly, jira_query
+from bot.jobs.nightly import (
+    OVERLAP,
+    GitHubLister,
+    JiraSearcher,
+    Nightly,
+    github_listing,
+    jira_listing,
+)
 from bot.lint.engine import lint_text
 from bot.reconcile import Issue
 from bot.reconcile.desired import named_parent
@@ -77,21 +84,15 @@ class Collector:
         client, installation = self.github(repo)
         tracker = GitHubTracker(self.settings, state, client, None, self.github_web_url,
                                 installation)
-        team = tracker.team(repo)
-        listed = (client.list_issues(repo, label, since)
-                  for label in dict.fromkeys((team.labels.use_case, *team.labels.story)))
-        self._read(run, repo, since, team, "github",
-                   (tracker.issue_of(data) for listing in listed for data in listing))
+        self._read(run, repo, since, tracker.team(repo), "github",
+                   github_listing(tracker, client, repo, since))
 
     def _jira(self, run: _Run, state: State, project: str, since: datetime | None) -> None:
         assert self.jira is not None
         tracker = JiraTracker(self.settings, state, self.jira, self.github_web_url)
-        team = tracker.team(project)
-        jql = jira_query(project, team.jira.use_case_types + team.jira.story_types,
-                         [team.jira.use_case_label, *team.labels.story],
-                         None if since is None else run.started - since)
-        self._read(run, project, since, team, "jira",
-                   (tracker.issue_of(data) for data in self.jira.search(jql)))
+        age = None if since is None else run.started - since
+        self._read(run, project, since, tracker.team(project), "jira",
+                   jira_listing(tracker, self.jira, project, age))
 
     def _read(self, run: _Run, scope: str, since: datetime | None, team: TeamSettings,
               tracker: str, issues: Iterable[Issue]) -> None:
