@@ -19,7 +19,7 @@ from bot.jobs.on_jira import JiraEvents
 from bot.jobs.worker import Handler, HandlerFor, RetryPolicy, Worker
 from bot.metrics import Metrics
 from bot.reconcile import Tracker
-from bot.reconcile.on_github import GitHubTracker
+from bot.reconcile.on_github import GitHubTracker, split_key
 from bot.reconcile.on_jira import JiraTracker
 from bot.store import queue, schedule
 from bot.store.db import Database
@@ -93,6 +93,7 @@ class Runtime:
     dry_run: bool = False
     worker_id: str = field(default_factory=worker_id)
     _jira: JiraClient | None = field(default=None, init=False, repr=False)
+    _python_jira: PythonJiraClient | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, secrets: Secrets, dry_run: bool = False) -> Runtime:
@@ -154,7 +155,7 @@ class Runtime:
         key = payload.get("key")
         if not isinstance(key, str) or not key.startswith("github:"):
             return None
-        repo = key.removeprefix("github:").rsplit("#", 1)[0]
+        repo, _ = split_key(key)
         return repo_installation(self.github_auth(), repo, self.metrics)
 
     def handler_factory(self) -> HandlerFor:
@@ -180,12 +181,18 @@ class Runtime:
         return Limits(self.db)
 
     def jira_client(self) -> JiraClient:
-        """The process's one Jira client (python-jira reads serverInfo once, on first use)."""
+        """The process's Jira client for handlers: writes are only printed in a dry run."""
         if self._jira is None:
-            real = PythonJiraClient(self.jira_auth(), self.metrics)
-            real.gate = Gate(self.limits, "jira")
+            real = self.python_jira()
             self._jira = DryRunJira(real) if self.dry_run else real
         return self._jira
+
+    def python_jira(self) -> PythonJiraClient:
+        """The process's one python-jira client (it reads serverInfo once, on first use)."""
+        if self._python_jira is None:
+            self._python_jira = PythonJiraClient(self.jira_auth(), self.metrics)
+            self._python_jira.gate = Gate(self.limits, "jira")
+        return self._python_jira
 
     def nightly(self) -> Nightly:
         """The reconcile, with clients of its own: it lists issues, which the worker's
@@ -201,10 +208,7 @@ class Runtime:
                 return client_for(installation), installation
 
             github = github_for
-        jira = (PythonJiraClient(self.jira_auth(), self.metrics)
-                if self.jira_auth().configured else None)
-        if jira is not None:
-            jira.gate = Gate(self.limits, "jira")
+        jira = self.python_jira() if self.jira_auth().configured else None
         return Nightly(self.settings, self.db, github, jira,
                        github_web_url(self.secrets.github_api_url))
 
