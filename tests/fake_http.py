@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,8 @@ class FakeServer:
         self.failures: list[Failure] = []
         # Requests that are carried out and whose answer is then lost (a 502 in its place).
         self.lost_replies: list[Failure] = []
+        # Seconds every request waits before it is answered, as a distant tracker would.
+        self.latency: float = 0.0
         self._ids = 1000
         self._lock = threading.RLock()
         self.app = Flask(name)
@@ -131,6 +134,8 @@ class FakeServer:
         return self.log[since:]
 
     def _before(self) -> Response | None:
+        if self.latency:
+            time.sleep(self.latency)
         body = request.get_json(silent=True, force=True) if request.data else None
         self.auth_headers.append(request.headers.get("Authorization", ""))
         path = self.checked_path(request.path)
