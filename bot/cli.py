@@ -202,9 +202,10 @@ def _check_config(settings: Settings) -> int:
 
 # The server parts are imported only by the commands that use them, so `lint` starts fast.
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from werkzeug.serving import make_server
+    from waitress import create_server  # type: ignore[import-untyped]
 
     from bot.runtime import Runtime, setup_logging
+    from bot.web.access_log import AccessLog
     from bot.web.app import create_app
 
     setup_logging()
@@ -216,16 +217,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     threads = [] if args.no_worker else _start_workers(runtime, stop, every_claim=True)
     # A dry run promises no writes, and the reconcile would write.
     jobs = [] if args.no_scheduler or args.dry_run else _start_scheduler(runtime)
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"usecase-bot listening on http://{args.host}:{server.server_port}", flush=True)
-    # shutdown() waits for serve_forever() to return, so it must not run on its thread.
-    signal.signal(signal.SIGTERM,
-                  lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
+    server = create_server(AccessLog(app), host=args.host, port=args.port)
+    # One socket per address when the host name resolves to several.
+    listen = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)]
+    for host, port in listen:
+        shown = f"[{host}]" if ":" in host else host
+        print(f"usecase-bot listening on http://{shown}:{port}", flush=True)
+    # waitress ends its loop, finishing the requests under way, on KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server.run()
     finally:
+        server.close()
         stop.set()
         for job in jobs:
             job.stop()
