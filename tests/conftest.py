@@ -26,7 +26,9 @@ def shared_or_skip(*parts: str) -> Path:
     """A path under ../shared (the labelled corpus and its scorer), when it sits beside us."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        if os.environ.get("CI"):
+        # The GitHub Actions job has no ../shared (the corpus is not published) and says so;
+        # `.ci/run` never does, so there a missing corpus fails.
+        if os.environ.get("CI") and not os.environ.get("USECASE_BOT_TEST_NO_SHARED"):
             pytest.fail(f"{path} is absent in CI: ../shared must sit beside the checkout")
         pytest.skip(f"{path} is absent: the labelled corpus is not beside this checkout")
     return path

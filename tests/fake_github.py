@@ -15,15 +15,13 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck
+from tests.descriptions import api_check
+from tests.fake_http import FakeServer, OpenApiCheck
 from tests.fake_http import json_response as _json
-from tests.fake_http import load_check as _load
-
-SPEC_PATH = SHARED_FIXTURES / "github" / "openapi-subset.json"
 
 
 def load_check() -> OpenApiCheck | None:
-    return _load(SPEC_PATH)
+    return api_check("github")
 
 
 @dataclass

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from tests.fake_http import SHARED_FIXTURES, FakeServer, OpenApiCheck, load_check
+from tests.descriptions import api_check
+from tests.fake_http import FakeServer, OpenApiCheck
 from tests.fake_http import json_response as _json
 
-SPEC_PATH = SHARED_FIXTURES / "jira" / "openapi-subset.json"
 # What the search reads: when an issue without an `updated` field was last updated, and
 # the one shape of JQL the bot sends.
 _UPDATED = "2026-11-01T10:00:00.000+0000"
@@ -29,7 +29,7 @@ _JQL = re.compile(
 
 
 def jira_check() -> OpenApiCheck | None:
-    return load_check(SPEC_PATH)
+    return api_check("jira")
 
 
 class FakeJira(FakeServer):
