@@ -95,6 +95,8 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("--full", action="store_true",
                         help="read every issue, not only those updated since the last snapshot")
 
+    sub.add_parser("migrate", help="bring the database's schema up to date (every other "
+                   "database command does this too as it starts)")
     sub.add_parser("rules", help="list every lint rule with its severity and advice")
     sub.add_parser("check-config", help="validate configuration and show what is enabled")
     return parser
@@ -376,8 +378,31 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _migrate() -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store import migrations
+    from bot.store.db import Database
+
+    secrets = Secrets.from_env()
+    db = Database(secrets.database_url)
+    try:
+        before = migrations.upgrade(db)
+    except SQLAlchemyError as exc:
+        print(f"usecase-bot: migrate failed: {secrets.scrub(str(exc))}", file=sys.stderr)
+        return EXIT_FINDINGS
+    finally:
+        db.dispose()
+    if before == migrations.head():
+        print(f"database schema already at revision {before}")
+    else:
+        since = f" from revision {before}" if before else ""
+        print(f"database schema migrated{since} to revision {migrations.head()}")
+    return EXIT_OK
+
+
 def _events(args: argparse.Namespace) -> int:
-    from bot.store import queue
+    from bot.store import migrations, queue
     from bot.store.db import Database
 
     if args.action == "list" and (args.ids or args.dead):
@@ -391,7 +416,7 @@ def _events(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     secrets = Secrets.from_env()
     db = Database(secrets.database_url)
-    db.create_schema()
+    migrations.upgrade(db)
     if args.action == "retry":
         queued = queue.retry_dead(db, None if args.dead else args.ids)
         print(f"{queued} dead event(s) queued again")
@@ -423,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "events":
         return _events(args)
+    if args.command == "migrate":
+        return _migrate()
     if args.command == "lint":
         return _lint(args, settings)
     if args.command == "rules":

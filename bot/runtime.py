@@ -21,7 +21,7 @@ from bot.metrics import Metrics
 from bot.reconcile import Tracker
 from bot.reconcile.on_github import GitHubTracker, split_key
 from bot.reconcile.on_jira import JiraTracker
-from bot.store import queue, schedule
+from bot.store import migrations, queue, schedule
 from bot.store.db import Database
 from bot.store.limits import Limits
 from bot.store.state import State
@@ -98,7 +98,7 @@ class Runtime:
     @classmethod
     def build(cls, settings: Settings, secrets: Secrets, dry_run: bool = False) -> Runtime:
         db = Database(secrets.database_url)
-        db.create_schema()
+        migrations.upgrade(db)
         metrics = Metrics(lambda: queue.stats(db), lambda: schedule.stats(db, RECONCILE_JOB))
         return cls(settings, secrets, db, metrics, dry_run)
 
@@ -132,7 +132,7 @@ class Runtime:
         if self.dry_run:
             # Plan against GitHub as it is, never against what a dry run pretended to write.
             scratch = Database("sqlite://")
-            scratch.create_schema()
+            migrations.upgrade(scratch)
             state = State(scratch)
         web_url = github_web_url(self.secrets.github_api_url)
         jira_client = self.jira_client

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError
 from bot.runtime import private_key
-from bot.store import queue
+from bot.store import migrations, queue
 from bot.store.db import Database
 
 TOKEN = "ghp_operator_visible_never_123"
@@ -25,7 +25,7 @@ def db(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     database = Database(url)
-    database.create_schema()
+    migrations.upgrade(database)
     yield database
     database.dispose()
 
