@@ -81,6 +81,8 @@ class GithubConfig(_Section):
     # Content-creating writes per installation and minute, across every worker and process
     # (GitHub's secondary limit is about 80).
     writes_per_minute: int = Field(default=80, ge=1, le=100_000)
+    # Seconds a call may take before it counts as failed and its event is retried later.
+    timeout_seconds: int = Field(default=20, ge=1, le=300)
 
     @field_validator("repos")
     @classmethod
@@ -105,6 +107,8 @@ class JiraConfig(_Section):
     incomplete_label: str = "use-case-incomplete"
     link_type: str = "Relates"
     api_version: int = 2
+    # Seconds a call may take before it counts as failed and its event is retried later.
+    timeout_seconds: int = Field(default=20, ge=1, le=300)
 
     @field_validator("api_version")
     @classmethod
@@ -176,6 +180,13 @@ class WorkerConfig(_Section):
     # rate limits are waited out for `retry_hours` however many attempts that takes.
     max_attempts: int = Field(default=8, ge=1, le=100)
     retry_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    # The wait before the first retry, doubled for each further one up to the maximum
+    # (with jitter); a tracker that names its own wait is waited for instead.
+    first_backoff_seconds: float = Field(default=2.0, gt=0, le=3600)
+    max_backoff_seconds: float = Field(default=1800.0, gt=0, le=24 * 3600)
+    # Finished events are kept this long for operators, then deleted by the workers; dead
+    # ones stay until an operator retries them.
+    keep_days: int = Field(default=14, ge=1, le=3660)
 
 
 class Settings(BaseSettings):

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     DateTime,
     Float,
+    Index,
     Integer,
     LargeBinary,
+    SQLColumnExpression,
     String,
     Text,
     UniqueConstraint,
+    literal_column,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite hands out row ids only to a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+
+# An event's status: waiting (or waiting for another attempt), claimed by a worker, finished,
+# or given up on until an operator retries it.
+PENDING, PROCESSING, DONE, DEAD = "pending", "processing", "done", "dead"
 
 
 class Base(DeclarativeBase):
@@ -36,7 +45,7 @@ class Event(Base):
     event: Mapped[str] = mapped_column(String(64))
     action: Mapped[str | None] = mapped_column(String(64))
     # Events of one issue are processed one at a time, in the order they arrived.
-    issue_key: Mapped[str] = mapped_column(String(300), index=True)
+    issue_key: Mapped[str] = mapped_column(String(300))
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), index=True, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,6 +58,33 @@ class Event(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def _named(status: str) -> ColumnElement[str]:
+    # Written into the SQL rather than bound: a planner uses a partial index only when it can
+    # prove the query's condition implies the index's, which a parameter's value never does.
+    return literal_column(f"'{status}'")
+
+
+def unfinished(status: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    """`status` is pending or processing, in the words of the partial indexes below."""
+    return status.in_([_named(PENDING), _named(PROCESSING)])
+
+
+def finished(status: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    return status == _named(DONE)
+
+
+def _partial(name: str, where: ColumnElement[bool], *columns: Any) -> Index:
+    return Index(name, *columns, postgresql_where=where, sqlite_where=where)
+
+
+# The claim walks unfinished events in order and asks whether an issue has an earlier one;
+# pruning looks for events finished long ago. Each index holds only the rows its query
+# wants, so however many finished events pile up, neither query reads them.
+_partial("ix_events_unfinished", unfinished(Event.status), Event.id)
+_partial("ix_events_unfinished_issue", unfinished(Event.status), Event.issue_key, Event.id)
+_partial("ix_events_finished_at", finished(Event.status), Event.finished_at)
 
 
 class RatePause(Base):

@@ -8,18 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from bot.store.db import Database
-from bot.store.models import Event
+from bot.store.models import DEAD, DONE, PENDING, PROCESSING, Event, finished, unfinished
 
-PENDING, PROCESSING, DONE, DEAD = "pending", "processing", "done", "dead"
 # Short, because a worker that died holds its issue's events back for this long; a live
 # worker renews it while its handler runs.
 LEASE = timedelta(seconds=30)
 MAX_ERROR = 2000
+# Events deleted per transaction when pruning: few enough that no transaction grows large
+# or holds the table for long.
+PRUNE_BATCH = 1000
 
 
 def now() -> datetime:
@@ -88,17 +90,13 @@ def claim(db: Database, worker: str, lease: timedelta = LEASE,
     stamp = at or now()
     earlier = aliased(Event)
     blocked = exists().where(
-        and_(
-            earlier.issue_key == Event.issue_key,
-            earlier.id < Event.id,
-            earlier.status.in_((PENDING, PROCESSING)),
-        )
+        unfinished(earlier.status), earlier.issue_key == Event.issue_key, earlier.id < Event.id,
     )
+    # An unfinished event is due when it is waiting, or when its worker's lease ran out.
     due = and_(
+        unfinished(Event.status),
         Event.next_attempt_at <= stamp,
-        ((Event.status == PENDING) | (
-            (Event.status == PROCESSING) & (Event.locked_until < stamp)
-        )),
+        (Event.status == PENDING) | (Event.locked_until < stamp),
     )
     with db.session() as s:
         query = select(Event).where(due, ~blocked).order_by(Event.id).limit(1)
@@ -209,8 +207,10 @@ def listing(db: Database, status: str | None, limit: int) -> list[EventView]:
 
 def stats(db: Database) -> QueueStats:
     with db.session() as s:
+        # Finished events are left out: there may be millions, and nobody asks for their number.
         rows = dict(s.execute(
-            select(Event.status, func.count()).group_by(Event.status)
+            select(Event.status, func.count()).where(Event.status.in_((PENDING, PROCESSING, DEAD)))
+            .group_by(Event.status)
         ).all())
         failed = s.execute(
             select(func.count()).where(Event.status == PENDING, Event.attempts > 0)
@@ -226,5 +226,21 @@ def queued(db: Database, issue_key: str) -> bool:
     """Whether the issue has events the worker has yet to finish."""
     with db.session() as s:
         return s.execute(select(Event.id).where(
-            Event.issue_key == issue_key, Event.status.in_((PENDING, PROCESSING))
+            unfinished(Event.status), Event.issue_key == issue_key
         ).limit(1)).first() is not None
+
+
+def prune(db: Database, before: datetime, batch: int = PRUNE_BATCH) -> int:
+    """Delete the events finished before `before`, a batch per transaction; how many. Dead
+    events are not finished: they wait for an operator."""
+    pruned = 0
+    while True:
+        with db.session() as s:
+            old = select(Event.id).where(finished(Event.status), Event.finished_at < before)
+            deleted: int = s.execute(  # type: ignore[attr-defined]
+                delete(Event).where(Event.id.in_(old.limit(batch).scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        pruned += deleted
+        if deleted < batch:
+            return pruned
