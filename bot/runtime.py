@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.config import ConfigError, Secrets, Settings
@@ -112,6 +113,7 @@ class Runtime:
                 s.github_app_private_key.get_secret_value() if s.github_app_private_key else None
             ),
             seconds_between_writes=self.settings.github.seconds_between_writes,
+            timeout=self.settings.github.timeout_seconds,
         )
 
     def jira_auth(self) -> JiraAuth:
@@ -121,6 +123,7 @@ class Runtime:
             api_token=s.jira_api_token.get_secret_value() if s.jira_api_token else None,
             pat=s.jira_pat.get_secret_value() if s.jira_pat else None,
             api_version=self.settings.jira.api_version,
+            timeout=self.settings.jira.timeout_seconds,
         )
 
     def tracker_factory(self) -> TrackerFor:
@@ -231,7 +234,9 @@ class Runtime:
     def worker(self) -> Worker:
         w = self.settings.worker
         return Worker(self.db, self.handler_factory(), self.metrics,
-                      RetryPolicy(retry_hours=w.retry_hours, max_attempts=w.max_attempts),
+                      RetryPolicy(retry_hours=w.retry_hours, max_attempts=w.max_attempts,
+                                  first_backoff=timedelta(seconds=w.first_backoff_seconds),
+                                  max_backoff=timedelta(seconds=w.max_backoff_seconds)),
                       self.worker_id, scrub=self.secrets.scrub)
 
     def take_back_claims(self, every_claim: bool) -> None:

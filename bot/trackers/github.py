@@ -334,7 +334,8 @@ def repo_installation(auth: GitHubAuth, repo: str, metrics: Metrics | None) -> i
         return None
     owner, name = repo.split("/", 1)
     app = GithubIntegration(auth=Auth.AppAuth(auth.app_id, auth.private_key),
-                            base_url=auth.api_url.rstrip("/"), retry=None, timeout=20)
+                            base_url=auth.api_url.rstrip("/"), retry=None,
+                            timeout=auth.timeout)
     with api_call(metrics, "github", "GET", _translate):
         return int(app.get_repo_installation(owner, name).id)
 
@@ -348,6 +349,8 @@ class GitHubAuth:
     app_id: str | None = None
     private_key: str | None = None
     seconds_between_writes: float = 1.0
+    # Seconds a call may take before it counts as failed (and is retried later).
+    timeout: int = 20
 
     @property
     def configured(self) -> bool:
@@ -398,7 +401,7 @@ def _github(auth: GitHubAuth, installation_id: int | None) -> Github:
         auth=credentials,
         base_url=auth.api_url.rstrip("/"),
         retry=None,
-        timeout=20,
+        timeout=auth.timeout,
         seconds_between_requests=0,
         seconds_between_writes=auth.seconds_between_writes,
         lazy=True,

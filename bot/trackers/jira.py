@@ -111,6 +111,8 @@ class JiraAuth:
     api_token: str | None = None
     pat: str | None = None
     api_version: int = 2
+    # Seconds a call may take before it counts as failed (and is retried later).
+    timeout: int = 20
 
     @property
     def configured(self) -> bool:
@@ -155,7 +157,8 @@ class PythonJiraClient:
     def _connect(self) -> JIRA:
         options: dict[str, Any] = {"rest_api_version": str(self.api_version),
                                    "check_update": False}
-        common: dict[str, Any] = {"options": options, "max_retries": 0, "timeout": 20}
+        common: dict[str, Any] = {"options": options, "max_retries": 0,
+                                  "timeout": self._auth.timeout}
         if self._auth.pat:
             return JIRA(self._auth.url, token_auth=self._auth.pat, **common)
         return JIRA(self._auth.url, basic_auth=(self._auth.email or "", self._auth.api_token or ""),
