@@ -6,11 +6,12 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 
 from bot.store import queue
 from bot.store.db import Database
 from bot.store.models import Event
+from tests.backlog import add_finished
 from tests.databases import KINDS, open_database
 
 
@@ -181,3 +182,66 @@ def test_concurrent_workers_never_take_the_same_event(db):
     for t in threads:
         t.join()
     assert sorted(taken) == sorted(set(taken)) and len(taken) == 40
+
+
+def finish_at(db, delivery, at, key=None):
+    put(db, delivery, key=key or f"k:{delivery}")
+    claimed = take(db)
+    assert claimed.delivery == delivery
+    assert queue.complete(db, claimed, at)
+
+
+def test_pruning_deletes_only_events_finished_before_the_cutoff_in_batches(db):
+    old, cutoff = queue.now() - timedelta(days=20), queue.now() - timedelta(days=14)
+    for n in range(5):
+        finish_at(db, f"old{n}", old)
+    finish_at(db, "recent", cutoff + timedelta(minutes=1))
+    put(db, "dead", key="k:dead")
+    queue.bury(db, take(db), "boom", at=old)
+    put(db, "failed", key="k:failed")
+    queue.retry_later(db, take(db), "502", queue.now() + timedelta(hours=1))
+    put(db, "running", key="k:running")
+    take(db)
+    put(db, "waiting", key="k:waiting")
+    assert queue.prune(db, cutoff, batch=2) == 5
+    assert {(r.delivery, r.status) for r in rows(db)} == {
+        ("recent", "done"), ("dead", "dead"), ("failed", "pending"),
+        ("running", "processing"), ("waiting", "pending")}
+    assert queue.prune(db, cutoff, batch=2) == 0
+
+
+def explained(db, run):
+    """The plans of the statements `run` sends, as the database would carry them out."""
+    sent = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    plans = []
+    with db.engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        for statement, parameters in sent:
+            if not statement.lstrip().upper().startswith(("SELECT", "DELETE")):
+                continue
+            cursor.execute(("EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN ") + statement,
+                           parameters)
+            plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
+    return plans
+
+
+def test_the_claim_and_pruning_read_their_partial_indexes_not_the_finished_backlog(db):
+    # A backlog the planners would rather scan by index than read whole.
+    add_finished(db, 5_000, queue.now() - timedelta(days=1))
+    add_finished(db, 50, queue.now() - timedelta(days=30), tag="old")
+    put(db, "a1", key="k:a")
+    put(db, "a2", key="k:a")
+    (claim_plan,) = explained(db, lambda: take(db))
+    assert "ix_events_unfinished" in claim_plan
+    prune_plans = explained(db, lambda: queue.prune(db, queue.now() - timedelta(days=14)))
+    assert prune_plans and all("ix_events_finished_at" in plan for plan in prune_plans)
+    assert queue.stats(db).pending == 2

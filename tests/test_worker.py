@@ -11,9 +11,12 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Secrets
+from bot.jobs.pruning import JOB as PRUNE_JOB
+from bot.jobs.pruning import Pruner, hour_of
 from bot.jobs.worker import RetryPolicy, Worker
 from bot.metrics import Metrics
-from bot.store import queue
+from bot.store import queue, schedule
+from bot.store.models import Event
 from bot.trackers.calls import Fault, TrackerError
 from tests import github_payloads as gh
 from tests.databases import KINDS, open_database
@@ -220,3 +223,57 @@ def test_a_single_401_is_retried_not_fatal(fake, bot):
     bot.make_due()
     bot.drain()
     assert bot.events()[0].status == "done" and len(lint_comments(fake)) == 1
+
+
+def finished_long_ago(db, count, at):
+    for n in range(count):
+        queue.enqueue(db, "github", f"old{n}", "issues", "opened", f"github:o/r#{n}", "{}")
+        assert queue.complete(db, queue.claim(db, "host:1"), at)
+
+
+def test_of_the_workers_sharing_a_database_one_prunes_each_hour(db):
+    at = datetime(2026, 12, 1, 10, 5)
+    finished_long_ago(db, 3, at - timedelta(days=15))
+    queue.enqueue(db, "github", "dead", "issues", "opened", "github:o/r#9", "{}")
+    queue.bury(db, queue.claim(db, "host:1"), "422", at - timedelta(days=15))
+    pruners = [Pruner(db, timedelta(days=14)) for _ in range(4)]
+    results: list[int | None] = []
+    threads = [threading.Thread(target=lambda p=p: results.append(p.run_if_due(at)))
+               for p in pruners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=str) == [3, None, None, None]
+    assert [v.status for v in queue.listing(db, None, 10)] == ["dead"]
+    # Later the same hour nobody prunes again; the next hour one of them does.
+    finished_long_ago(db, 1, at - timedelta(days=15))
+    assert [p.run_if_due(at + timedelta(minutes=50)) for p in pruners] == [None] * 4
+    next_hour = [p.run_if_due(at + timedelta(minutes=55 + n)) for n, p in enumerate(pruners)]
+    assert next_hour == [1, None, None, None]
+    # Each hour's slot is forgotten once it is older than what is kept.
+    assert Pruner(db, timedelta(minutes=30)).run_if_due(at + timedelta(hours=2)) == 0
+    assert schedule.slot(db, PRUNE_JOB, hour_of(at)) is None
+    assert schedule.slot(db, PRUNE_JOB, hour_of(at + timedelta(hours=2))) is not None
+
+
+def test_a_running_worker_prunes_what_finished_before_keep_days(db):
+    finished_long_ago(db, 2, queue.now() - timedelta(days=3))
+    worker = worker_on(db, Failing(KeyError("never called")))
+    worker.pruner = Pruner(db, timedelta(days=2))
+    stop = threading.Event()
+    running = threading.Thread(target=worker.run_forever, args=(stop, 0.05))
+    running.start()
+    try:
+        deadline = time.monotonic() + 10
+        while stored(db) and time.monotonic() < deadline:
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        running.join()
+    assert stored(db) == 0
+
+
+def stored(db):
+    with db.session() as s:
+        return s.query(Event).count()

@@ -18,6 +18,7 @@ import requests
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.jobs.pruning import Pruner
 from bot.metrics import Metrics
 from bot.store import queue
 from bot.store.db import Database
@@ -101,7 +102,7 @@ class _Heartbeat:
 class Worker:
     def __init__(self, db: Database, handler_for: HandlerFor, metrics: Metrics,
                  policy: RetryPolicy, worker_id: str, lease: timedelta = queue.LEASE,
-                 scrub: Callable[[str], str] = str) -> None:
+                 scrub: Callable[[str], str] = str, pruner: Pruner | None = None) -> None:
         self.db = db
         self.handler_for = handler_for
         self.metrics = metrics
@@ -111,6 +112,7 @@ class Worker:
         self.clock: Callable[[], datetime] = queue.now
         # Takes secrets out of error text before it is stored or logged.
         self.scrub = scrub
+        self.pruner = pruner
 
     def run_once(self) -> bool:
         """Process one due event; False when there was none."""
@@ -163,6 +165,8 @@ class Worker:
         log.info("worker started")
         while not stop.is_set():
             try:
+                if self.pruner is not None:
+                    self.pruner.run_if_due(self.clock())
                 busy = self.run_once()
             except Exception as exc:  # the database may be briefly unavailable
                 log.error("worker loop error: %s", self.scrub(f"{type(exc).__name__}: {exc}"))
