@@ -17,6 +17,7 @@ from bot.jobs.nightly import JOB as RECONCILE_JOB
 from bot.jobs.nightly import GitHubLister, Nightly
 from bot.jobs.on_github import GitHubEvents
 from bot.jobs.on_jira import JiraEvents
+from bot.jobs.pruning import Pruner
 from bot.jobs.worker import Handler, HandlerFor, RetryPolicy, Worker
 from bot.metrics import Metrics
 from bot.reconcile import Tracker
@@ -237,7 +238,8 @@ class Runtime:
                       RetryPolicy(retry_hours=w.retry_hours, max_attempts=w.max_attempts,
                                   first_backoff=timedelta(seconds=w.first_backoff_seconds),
                                   max_backoff=timedelta(seconds=w.max_backoff_seconds)),
-                      self.worker_id, scrub=self.secrets.scrub)
+                      self.worker_id, scrub=self.secrets.scrub,
+                      pruner=Pruner(self.db, timedelta(days=w.keep_days)))
 
     def take_back_claims(self, every_claim: bool) -> None:
         """At start: events this process had claimed before it stopped are due again now,
