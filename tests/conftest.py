@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from tests.databases import KINDS, open_database
 from tests.fake_github import FakeGitHub, load_check
 from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import BotUnderTest
@@ -66,9 +67,18 @@ def settings(monkeypatch):
     return Settings()
 
 
+@pytest.fixture(params=KINDS)
+def database_url(request, tmp_path):
+    """A fresh SQLite file, or the PostgreSQL server of TEST_DATABASE_URL emptied before and
+    after: the handler and end-to-end tests run on both."""
+    databases = open_database(request.param, tmp_path)
+    yield next(databases).engine.url.render_as_string(hide_password=False)
+    next(databases, None)
+
+
 @pytest.fixture
-def bot(tmp_path, fake, settings):
-    under_test = BotUnderTest(tmp_path, fake, settings)
+def bot(tmp_path, fake, settings, database_url):
+    under_test = BotUnderTest(tmp_path, fake, settings, env={"DATABASE_URL": database_url})
     yield under_test
     under_test.stop()
 

@@ -47,6 +47,8 @@ class FakeGitHub(FakeServer):
         # The query of every issue listing, in order.
         self.listings: list[dict[str, str]] = []
         super().__init__("fake_github", check)
+        # GitHub's issue and comment ids are past 2**32 by now; 32-bit columns must fail here.
+        self._ids = 4_300_000_000
 
     def checked_path(self, path: str) -> str | None:
         if path == "/user":

@@ -11,8 +11,7 @@ import pytest
 
 from tests import github_payloads as gh
 from tests import jira_payloads as jp
-from tests.databases import KINDS, open_database
-from tests.github_harness import FIXED, INCOMPLETE, LINT, REPO, BotUnderTest, lint_comments
+from tests.github_harness import FIXED, INCOMPLETE, LINT, REPO, lint_comments
 
 # Nothing to say about it: no comment until a story is listed on it.
 CLEAN = ("### Preconditions\n\nThe cart holds goods.\n\n### Trigger\n\nCustomer presses Buy."
@@ -23,20 +22,6 @@ h3. Main success scenario
 # Employee submits an expense claim.
 # Manager approves the claim.
 """
-
-
-@pytest.fixture(params=KINDS)
-def bot(request, tmp_path, fake, settings):
-    """The bot on a fresh SQLite file, and on PostgreSQL where TEST_DATABASE_URL is set."""
-    env = {}
-    databases = open_database(request.param, tmp_path)
-    if request.param == "postgresql":
-        env["DATABASE_URL"] = next(databases).engine.url.render_as_string(hide_password=False)
-    under_test = BotUnderTest(tmp_path, fake, settings, env=env)
-    yield under_test
-    under_test.stop()
-    if request.param == "postgresql":
-        next(databases, None)  # empties it again
 
 
 def open_use_case(fake, bot, number=1, body=INCOMPLETE):

@@ -139,10 +139,12 @@ def test_a_changed_file_has_a_new_etag_and_its_new_settings_apply(fake, bot):
     assert [status for _, path, status in fake.log if path == CONTENTS] == [200, 200, 304]
 
 
-def test_workers_share_one_read_through_the_database(fake, bot, tmp_path, settings):
+def test_workers_share_one_read_through_the_database(fake, bot, tmp_path, settings,
+                                                     database_url):
     fake.put_file(REPO, PATH, TEAM_FILE)
     open_use_case(fake, bot)
-    other = BotUnderTest(tmp_path, fake, settings)  # another process on the same database
+    # Another process on the same database.
+    other = BotUnderTest(tmp_path, fake, settings, env={"DATABASE_URL": database_url})
     try:
         open_use_case(fake, other, number=2)
     finally:
