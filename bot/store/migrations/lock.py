@@ -18,8 +18,8 @@ _ADVISORY_KEY = int.from_bytes(b"usecase", "big")
 def held(conn: Connection) -> Iterator[None]:
     """The schema lock of the connection's database, held until the block ends. On
     PostgreSQL an advisory lock of this connection's session; on an SQLite file a lock on a
-    file beside it (SQLite's own locks would leave the migration half done between two
-    statements of another process); an in-memory database belongs to one process."""
+    file beside it, because SQLite's own locks last one transaction and a migration there
+    is several; an in-memory database belongs to one process and needs none."""
     if conn.dialect.name == "postgresql":
         with _advisory(conn):
             yield
