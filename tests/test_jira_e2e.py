@@ -56,11 +56,11 @@ def description(api_version: int, wiki: str):
 
 
 @pytest.fixture(params=["Cloud", "Server"])
-def jira(request, tmp_path, monkeypatch):
+def jira(request, tmp_path, monkeypatch, database_url):
     cloud = request.param == "Cloud"
     fake = FakeJira(request.param, check=jira_check()).start()
     monkeypatch.setenv("USECASE_BOT_JIRA__API_VERSION", "3" if cloud else "2")
-    env = {"JIRA_URL": fake.url}
+    env = {"JIRA_URL": fake.url, "DATABASE_URL": database_url}
     if cloud:
         env.update(JIRA_EMAIL="bot@example.test", JIRA_API_TOKEN="atlassian-token",
                    JIRA_WEBHOOK_SECRET=SECRET)
