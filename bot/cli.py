@@ -379,6 +379,7 @@ def _replay(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _migrate() -> int:
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.store import migrations
@@ -388,7 +389,8 @@ def _migrate() -> int:
     db = Database(secrets.database_url)
     try:
         before = migrations.upgrade(db)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, CommandError) as exc:
+        # CommandError: the database is at a revision this version does not ship.
         print(f"usecase-bot: migrate failed: {secrets.scrub(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     finally:

@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Connection
 
+from bot.cli import main
 from bot.store import migrations, queue
 from bot.store.db import Database
 from bot.store.migrations.first_schema import TABLES
@@ -192,6 +193,19 @@ def test_a_database_at_head_is_only_read(empty):
                 or "advisory" in s]
     assert changing == []
     assert differences(empty) == []
+
+
+def test_migrate_refuses_a_database_from_a_newer_version_in_one_line(empty, monkeypatch,
+                                                                      capsys):
+    migrations.upgrade(empty)
+    with empty.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    monkeypatch.setenv("DATABASE_URL", database_url(empty))
+    assert main(["migrate"]) == 1
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err.startswith("usecase-bot: migrate failed:") and "'ffff'" in said.err
+    assert version(empty) == "ffff"
 
 
 def database_url(db: Database) -> str:

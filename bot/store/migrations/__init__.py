@@ -48,7 +48,8 @@ def upgrade(db: Database) -> str | None:
 def head() -> str:
     """The newest revision shipped with this version."""
     revision = ScriptDirectory.from_config(_config()).get_current_head()
-    assert revision is not None, "no revisions shipped"
+    if revision is None:
+        raise RuntimeError(f"no revisions in {Path(__file__).parent / 'versions'}")
     return revision
 
 
