@@ -28,6 +28,9 @@ _JQL = re.compile(
     r'(?: AND updated >= "-(?P<minutes>\d+)m")? ORDER BY created ASC')
 
 
+COMMENT_PAGE = 100
+
+
 def jira_check() -> OpenApiCheck | None:
     return api_check("jira")
 
@@ -143,8 +146,11 @@ class FakeJira(FakeServer):
             return _json({"errorMessages": ["Issue does not exist"]}, 404)
         listed = self.comments.setdefault(issue["key"], [])
         if request.method == "GET":
-            return _json({"comments": listed, "startAt": 0, "maxResults": 50,
-                          "total": len(listed)})
+            # Jira hands out comments a page at a time (100 unless asked for fewer).
+            start = int(request.args.get("startAt", 0))
+            size = min(int(request.args.get("maxResults", COMMENT_PAGE)), COMMENT_PAGE)
+            return _json({"comments": listed[start:start + size], "startAt": start,
+                          "maxResults": size, "total": len(listed)})
         body = (request.get_json(silent=True, force=True) or {}).get("body")
         if "/rest/api/3/" in request.path and not isinstance(body, dict):
             return _json({"errorMessages": ["Comment body is not valid!"]}, 400)

@@ -137,6 +137,19 @@ def test_a_jira_comment_whose_reply_was_lost_is_found_by_the_retry_not_made_twic
     assert "use-case-incomplete" in fake.labels_on("UC-1")
 
 
+def test_a_lost_jira_reply_is_found_below_a_first_page_of_other_comments(jira):
+    fake, bot = jira
+    issue = fake.add_issue("UC-1", "Approve an expense", JIRA_INCOMPLETE)
+    people = {"name": "alice", "displayName": "Alice"}
+    fake.comments["UC-1"] = [{**fake._comment_json("UC-1", str(n), f"Remark {n}"),
+                              "author": people} for n in range(1, 131)]
+    fake.lose_reply("POST", r"/issue/UC-1/comment$")
+    bot.deliver_jira(jp.issue_event("jira:issue_created", issue), token="t")
+    drain_with_retries(bot)
+    ours = [c for c in fake.comments_on("UC-1") if c["author"] != people]
+    assert len(ours) == 1 and "missing-exception-flows" in ours[0]["body"]
+
+
 def test_a_jira_users_comment_carrying_the_marker_is_never_adopted(jira):
     fake, bot = jira
     issue = fake.add_issue("UC-1", "Approve an expense", JIRA_INCOMPLETE)

@@ -26,6 +26,8 @@ from bot.trackers.calls import Gate, TrackerError, api_call, retry_after_header
 log = logging.getLogger("usecase_bot.jira")
 
 PROPERTY = "usecase-bot"
+# Comments asked for per request; Jira Cloud hands out at most this many by default.
+COMMENT_PAGE = 100
 
 
 class JiraIssue(BaseModel):
@@ -223,9 +225,15 @@ class PythonJiraClient:
         return raw.get("value") if isinstance(raw, dict) else None
 
     def comments(self, key: str) -> list[JiraComment]:
-        with self._call("GET"):
-            found = self.jira.comments(key)
-        return [JiraComment.from_json(c.raw) for c in found]
+        """Every comment of the issue: Jira answers a page at a time, and the bot's own comment
+        may sit below a first page of people's."""
+        found: list[JiraComment] = []
+        while True:
+            with self._call("GET"):
+                page = self.jira.comments(key, start_at=len(found), max_results=COMMENT_PAGE)
+            found.extend(JiraComment.from_json(c.raw) for c in page)
+            if len(page) < COMMENT_PAGE:
+                return found
 
     def myself(self) -> str | None:
         """The bot's own account id (Cloud) or user name (Data Center)."""
