@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, inspect, text
 
 from bot.store import migrations
 from bot.store.db import Database
@@ -37,10 +37,13 @@ def empty_database(kind: str, tmp_path: Path) -> Database:
 
 
 def drop_everything(engine: Engine) -> None:
-    """Every table there is, the migrations' version table included."""
-    found = MetaData()
-    found.reflect(engine)
-    found.drop_all(engine)
+    """Every table there is, the migrations' version table included. By name, not by
+    reflecting them first: no table has a foreign key, and reading each one's columns would
+    double the time every PostgreSQL test spends here."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for name in inspect(conn).get_table_names():
+            conn.execute(text(f"DROP TABLE {quote(name)}"))
 
 
 def open_database(kind: str, tmp_path: Path) -> Iterator[Database]:
