@@ -52,6 +52,9 @@ EARLY_TABLES = [
         issue_key VARCHAR(300) NOT NULL, marker VARCHAR(32) NOT NULL,
         comment_id INTEGER NOT NULL, body_hash VARCHAR(64) NOT NULL,
         PRIMARY KEY (issue_key, marker))""",
+]
+# Rows as any version before migrations wrote them.
+EARLY_ROWS = [
     """INSERT INTO events (tracker, delivery, event, action, issue_key, payload, status,
         attempts, next_attempt_at, received_at) VALUES ('github', 'd-1', 'issues', 'opened',
         'github:acme/shop#1', '{{}}', 'pending', 0, '2026-01-02 03:04:05',
@@ -96,13 +99,25 @@ def make_first_schema_unversioned(db: Database) -> None:
         with context.begin_transaction(), Operations.context(context):
             for make in TABLES.values():
                 make()
+        for statement in EARLY_ROWS:
+            conn.exec_driver_sql(statement.format())
 
 
 def run_early_version(db: Database) -> None:
     words = DIALECT_WORDS[db.engine.dialect.name]
     with db.engine.begin() as conn:
-        for statement in EARLY_TABLES:
+        for statement in EARLY_TABLES + EARLY_ROWS:
             conn.exec_driver_sql(statement.format(**words))
+
+
+def assert_early_rows_kept(db: Database) -> None:
+    with db.session() as s:
+        old = s.execute(select(Event)).scalar_one()
+        assert (old.delivery, old.status, old.worker) == ("d-1", "pending", None)
+        assert s.get(IssueRecord, "github:acme/shop#1").issue_id == 2000000000
+        assert s.get(BotComment, ("github:acme/shop#1", "lint")).comment_id == 2100000000
+    claimed = queue.claim(db, "w")
+    assert claimed is not None and claimed.delivery == "d-1"
 
 
 def next_event_id_past(db: Database, floor: int) -> None:
@@ -150,12 +165,10 @@ def test_a_fresh_database_is_migrated_to_the_schema_of_the_models(empty):
 
 def test_a_database_made_by_create_all_is_adopted_with_its_rows(empty):
     make_first_schema_unversioned(empty)
-    State(empty).save_comment("github:acme/shop#1", "lint", 1234, "h")
     assert migrations.upgrade(empty) is None
     assert version(empty) == migrations.head()
     assert differences(empty) == []
-    kept = State(empty).comment("github:acme/shop#1", "lint")
-    assert kept is not None and kept.comment_id == 1234
+    assert_early_rows_kept(empty)
     assert_holds_64_bit_ids(empty)
 
 
@@ -167,13 +180,7 @@ def test_a_database_of_an_early_version_gets_its_columns_tables_and_64_bit_ids(e
     if empty.engine.dialect.name == "postgresql":
         assert id_types(empty) == {"events": "BIGINT", "issues": "BIGINT",
                                    "bot_comments": "BIGINT"}
-    with empty.session() as s:
-        old = s.execute(select(Event)).scalar_one()
-        assert (old.delivery, old.status, old.worker) == ("d-1", "pending", None)
-        assert s.get(IssueRecord, "github:acme/shop#1").issue_id == 2000000000
-        assert s.get(BotComment, ("github:acme/shop#1", "lint")).comment_id == 2100000000
-    claimed = queue.claim(empty, "w")
-    assert claimed is not None and claimed.delivery == "d-1"
+    assert_early_rows_kept(empty)
     assert_holds_64_bit_ids(empty)
 
 
