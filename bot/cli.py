@@ -293,6 +293,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.report.json_out import json_text
     from bot.report.progress import shown_progress
     from bot.report.run import for_runtime
     from bot.runtime import Runtime, setup_logging
@@ -308,7 +309,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"usecase-bot: report failed: {runtime.secrets.scrub(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     if args.format == "json":
-        text = json.dumps(outcome.report, indent=2, ensure_ascii=False)
+        text = json_text(outcome.report)
     elif args.format == "html":
         text = job.html(outcome)
     else:

@@ -1,15 +1,18 @@
 """The scope-drift report's pure core: each case is two snapshots and what the report says
-of them."""
+of them. The core reads the snapshots as joined rows; `joined` joins them here the way the
+database does (tests/test_report_snapshots.py checks the database's against it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from bot.report.drift import report, trend_point
-from bot.report.model import Snapshot, StorySnap, TrendPoint, UseCaseSnap
+from bot.report.model import StoryRow, StorySnap, TrendPoint, UseCaseRow, UseCaseSnap, scope_of
 from bot.store.suspects import Suspect
 
 DAY1, DAY2 = datetime(2026, 11, 23, 2), datetime(2026, 11, 24, 2)
@@ -29,9 +32,44 @@ def story(n: int, parent: int | str | None = None, closed: bool = False,
     return StorySnap(key=f"github:o/r#{n}", title=title, closed=closed, parent=key)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    taken_at: datetime
+    use_cases: tuple[UseCaseSnap, ...]
+    stories: tuple[StorySnap, ...]
+
+
 def snap(at: datetime, *items: UseCaseSnap | StorySnap) -> Snapshot:
     return Snapshot(taken_at=at, use_cases=tuple(i for i in items if isinstance(i, UseCaseSnap)),
                     stories=tuple(i for i in items if isinstance(i, StorySnap)))
+
+
+def joined(current: Snapshot, previous: Snapshot | None
+           ) -> tuple[list[StoryRow], list[UseCaseRow]]:
+    """The rows of `current` against `previous`: use cases by repository, each in turn."""
+    now = {u.key: u for u in current.use_cases}
+    then = {u.key: u for u in previous.use_cases} if previous else {}
+    old = {s.key: s for s in previous.stories} if previous else {}
+    stories = []
+    for story in current.stories:
+        parent = now.get(story.parent) if story.parent else None
+        was = old.get(story.key)
+        stories.append(StoryRow(story, None if parent is None else parent.closed,
+                                was is not None and not was.closed and was.parent not in then))
+    use_cases = []
+    for uc in sorted(current.use_cases, key=lambda u: scope_of(u.key)):
+        kids = [s for s in current.stories if s.parent == uc.key]
+        kept = sum(s.key in old and old[s.key].parent == uc.key and uc.key in then
+                   for s in kids)
+        use_cases.append(UseCaseRow(then.get(uc.key), uc, len(kids), len(kids) - kept))
+    return stories, use_cases
+
+
+def drift(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Suspect] = (),
+          history: Sequence[TrendPoint] = ()) -> dict[str, Any]:
+    stories, use_cases = joined(current, previous)
+    return report(current.taken_at, previous.taken_at if previous else None, stories,
+                  use_cases, suspects, history)
 
 
 CASES: list[tuple[str, Snapshot | None, Snapshot, dict[str, Any]]] = [
@@ -81,16 +119,16 @@ CASES: list[tuple[str, Snapshot | None, Snapshot, dict[str, Any]]] = [
                          ids=[c[0] for c in CASES])
 def test_report(name: str, previous: Snapshot | None, current: Snapshot,
                 expected: dict[str, Any]) -> None:
-    got = report(current, previous, [], [])
+    got = drift(current, previous)
     assert {k: got[k] for k in expected} == expected
 
 
 def test_the_report_has_exactly_the_keys_of_the_contract() -> None:
-    got = report(snap(DAY2, uc(3), story(8, 3)), snap(DAY1, uc(3)),
-                 [Suspect(story="github:o/r#8", use_case="github:o/r#3",
-                          use_case_changed=CHANGED)],
-                 [TrendPoint(date="2026-11-23", orphan_stories=3, stories=40, use_cases=9,
-                             suspect_stories=2)])
+    got = drift(snap(DAY2, uc(3), story(8, 3)), snap(DAY1, uc(3)),
+                [Suspect(story="github:o/r#8", use_case="github:o/r#3",
+                         use_case_changed=CHANGED)],
+                [TrendPoint(date="2026-11-23", orphan_stories=3, stories=40, use_cases=9,
+                            suspect_stories=2)])
     assert list(got) == ["generated_at", "previous", "totals", "orphan_stories",
                          "changed_use_cases", "new_use_cases", "uncovered_use_cases",
                          "stories_per_use_case", "stories_on_closed_use_cases",
@@ -107,13 +145,29 @@ def test_the_report_has_exactly_the_keys_of_the_contract() -> None:
 def test_suspects_are_shown_for_open_stories_of_the_snapshot_only() -> None:
     told = [Suspect(story=f"github:o/r#{n}", use_case="github:o/r#3", use_case_changed=CHANGED)
             for n in (8, 9, 10)]
-    got = report(snap(DAY2, uc(3), story(8, 3), story(9, 3, closed=True)), None, told, [])
+    got = drift(snap(DAY2, uc(3), story(8, 3), story(9, 3, closed=True)), None, told)
     assert [s["ref"] for s in got["suspect_stories"]] == ["o/r#8"]
     assert got["trend"][-1] == {"date": "2026-11-24", "orphan_stories": 0, "stories": 2,
                                 "use_cases": 1}
 
 
 def test_a_trend_point_counts_the_snapshot() -> None:
-    point = trend_point(snap(DAY2, uc(3), story(7), story(8, 3)), 1)
+    told = [Suspect(story="github:o/r#8", use_case="github:o/r#3", use_case_changed=CHANGED)]
+    point = trend_point(drift(snap(DAY2, uc(3), story(7), story(8, 3)), None, told))
     assert point == TrendPoint(date="2026-11-24", orphan_stories=1, stories=2, use_cases=1,
                                suspect_stories=1)
+
+
+def test_suggestions_stay_within_the_repository_of_the_orphan() -> None:
+    other = UseCaseSnap(key="github:o/other#3", title="Customer pays by card",
+                        steps=("Customer pays by card.",))
+    got = drift(Snapshot(DAY2, (uc(3, steps=("Clerk returns goods.",)), other),
+                         (story(7, title="Customer pays by card"),)), None)
+    assert got["orphan_stories"][0]["suggested_parents"] == []
+
+
+def test_the_use_cases_of_a_repository_must_come_together() -> None:
+    rows = [UseCaseRow(None, UseCaseSnap(key=key), 0, 0)
+            for key in ("github:o/r#1", "github:o/s#1", "github:o/r#2")]
+    with pytest.raises(ValueError, match="o/r"):
+        report(DAY2, None, [], rows, [], [])

@@ -3,19 +3,25 @@ summarised rather than cut."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from bot.report import summary
 from bot.report.drift import report
-from bot.report.model import Snapshot, StorySnap, UseCaseSnap
+from bot.report.json_out import json_text
+from bot.report.model import PerUseCase, StoryRow, StorySnap, UseCaseRow, UseCaseSnap
 
 
-def big_report(orphans: int) -> dict[str, object]:
-    use_case = UseCaseSnap(key="github:o/r#1", title="Pay")
-    stories = tuple(StorySnap(key=f"github:o/r#{n}", title=f"A story with a long title {n} " * 3)
-                    for n in range(2, orphans + 2))
-    return report(Snapshot(taken_at=datetime(2026, 11, 24, 2), use_cases=(use_case,),
-                           stories=stories), None, [], [])
+def big_report(orphans: int, covered: int = 0) -> dict[str, Any]:
+    """`orphans` orphan stories, one use case no story covers and `covered` with a story
+    each."""
+    use_cases = [UseCaseRow(None, UseCaseSnap(key=f"github:o/r#{n}", title="Pay"),
+                            int(n > 1), int(n > 1)) for n in range(1, covered + 2)]
+    stories = [StoryRow(StorySnap(key=f"github:o/r#{n}",
+                                  title=f"A story with a long title {n} " * 3), None, False)
+               for n in range(covered + 2, covered + orphans + 2)]
+    return report(datetime(2026, 11, 24, 2), None, stories, use_cases, [], [])
 
 
 def test_a_short_report_lists_everything() -> None:
@@ -42,3 +48,18 @@ def test_the_jira_comment_fits_jiras_limit_in_both_markups() -> None:
 def test_totals_show_the_change_since_the_snapshot_before() -> None:
     body = summary.markdown(big_report(3), {"orphan_stories": 5, "stories": 3, "use_cases": 1})
     assert "Orphan stories: *3* (-2)" in body and "Stories: *3* (+0)" in body
+
+
+def test_tens_of_thousands_of_use_cases_are_summarised_too() -> None:
+    body = summary.markdown(big_report(3, covered=30_000), None)
+    assert len(body) <= 65_536 and "Stories per use case (30000)" in body
+    assert "- o/r#2: 1" in body and "and 29800 more" in body
+
+
+def test_the_json_is_written_as_json_dumps_writes_it() -> None:
+    """Piece by piece, yet the same text, stories per use case and all."""
+    for got in (big_report(3, covered=4), big_report(0)):
+        plain = {key: list(value) if isinstance(value, PerUseCase) else value
+                 for key, value in got.items()}
+        assert json_text(got) == json.dumps(plain, indent=2, ensure_ascii=False)
+        assert json.loads(json_text(got))["stories_per_use_case"] == got["stories_per_use_case"]

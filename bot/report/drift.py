@@ -1,15 +1,29 @@
 """What drifted between two snapshots, as the JSON of `report --format json` (SPEC §8).
-Pure functions: snapshots in, plain data out."""
+
+Pure functions: rows in, plain data out. The rows come one at a time, the stories first and
+then the use cases grouped by repository or project, and nothing is kept of a row the report
+does not list, so the report of 100,000 issues holds about what it says, not the issues."""
 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.report.model import Snapshot, StorySnap, Suspect, TrendPoint, UseCaseSnap, ref_of
+from bot.report.model import (
+    PerUseCase,
+    StoryRow,
+    StorySnap,
+    Suspect,
+    TrendPoint,
+    UseCaseRow,
+    UseCaseSnap,
+    ref_of,
+    scope_of,
+)
 from bot.usecase.similarity import Candidate, Index
 
 _NUMBER = re.compile(r"(\d+)$")
@@ -19,33 +33,20 @@ def ref_order(ref: str) -> tuple[str, int, str]:
     """`o/r#9` before `o/r#10`, `PROJ-9` before `PROJ-10`."""
     found = _NUMBER.search(ref)
     number = int(found.group(1)) if found else 0
-    return (ref[: found.start()] if found else ref, number, ref)
+    # One string per repository or project, however many refs sort under it.
+    return (sys.intern(ref[: found.start()]) if found else ref, number, ref)
 
 
 def stamp(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def scope_of(key: str) -> str:
-    """The repository or Jira project of an issue key: suggestions stay within it."""
-    ref = ref_of(key)
-    return ref.rsplit("#", 1)[0] if key.startswith("github:") else ref.rsplit("-", 1)[0]
-
-
-def parent_use_case(story: StorySnap, use_cases: dict[str, UseCaseSnap]) -> UseCaseSnap | None:
-    return use_cases.get(story.parent) if story.parent else None
-
-
-def orphans(snapshot: Snapshot) -> list[StorySnap]:
-    """Open stories that name no use case the snapshot knows."""
-    known = {u.key: u for u in snapshot.use_cases}
-    return [s for s in snapshot.stories if not s.closed and parent_use_case(s, known) is None]
-
-
-def trend_point(snapshot: Snapshot, suspects: int) -> TrendPoint:
-    return TrendPoint(date=snapshot.taken_at.strftime("%Y-%m-%d"),
-                      orphan_stories=len(orphans(snapshot)), stories=len(snapshot.stories),
-                      use_cases=len(snapshot.use_cases), suspect_stories=suspects)
+def trend_point(report: dict[str, Any]) -> TrendPoint:
+    """The snapshot's point on the trend, with its suspect stories."""
+    totals = report["totals"]
+    return TrendPoint(date=report["generated_at"][:10], orphan_stories=totals["orphan_stories"],
+                      stories=totals["stories"], use_cases=totals["use_cases"],
+                      suspect_stories=len(report["suspect_stories"]))
 
 
 def changed_flows(old: UseCaseSnap, new: UseCaseSnap) -> dict[str, Any]:
@@ -58,74 +59,134 @@ def changed_flows(old: UseCaseSnap, new: UseCaseSnap) -> dict[str, Any]:
             "extensions_removed": [e for e in old.extensions if e not in new.extensions]}
 
 
-def _suggested(story: StorySnap, by_scope: dict[str, Index]) -> list[str]:
-    index = by_scope.get(scope_of(story.key))
-    return index.best(f"{story.title}\n{story.words}") if index else []
+class _Stories:
+    """What the report keeps of the stories streaming past: counts, and the few it lists."""
+
+    def __init__(self, suspects: Sequence[Suspect]) -> None:
+        self.count = self.linked = 0
+        self.orphans: list[tuple[StorySnap, bool]] = []
+        self.on_closed: list[str] = []
+        self.suspected = {s.story for s in suspects}
+        self.open_suspected: set[str] = set()
+
+    def take(self, row: StoryRow) -> None:
+        story = row.story
+        self.count += 1
+        self.linked += row.parent_closed is not None
+        if story.closed:
+            return
+        if row.parent_closed is None:
+            self.orphans.append((story, not row.was_orphan))
+        elif row.parent_closed:
+            self.on_closed.append(story.key)
+        if story.key in self.suspected:
+            self.open_suspected.add(story.key)
 
 
-def report(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Suspect],
+class _UseCases:
+    """What the report keeps of the use cases streaming past, and the suggestions for the
+    orphans of each repository or project, weighed when its use cases have gone by."""
+
+    def __init__(self, orphans: dict[str, list[StorySnap]]) -> None:
+        self.count = self.incomplete = 0
+        self.changed: list[dict[str, Any]] = []
+        self.new: list[str] = []
+        self.uncovered: list[str] = []
+        self.per_use_case: list[tuple[str, int, int]] = []
+        self.suggested: dict[str, list[str]] = {}
+        self._orphans = orphans
+        self._scope: str | None = None
+        self._candidates: list[Candidate] = []
+        self._done: set[str] = set()
+
+    def take(self, row: UseCaseRow, compared: bool) -> None:
+        uc = row.after
+        scope = scope_of(uc.key)
+        if scope != self._scope:
+            self._suggest()
+            if scope in self._done:
+                raise ValueError(f"the use cases of {scope} must come one after another")
+            self._scope = scope
+        self.count += 1
+        self.incomplete += uc.incomplete
+        if row.before is None:
+            if compared:
+                self.new.append(uc.key)
+        elif row.before.flows_hash != uc.flows_hash:
+            self.changed.append(changed_flows(row.before, uc))
+        if row.stories:
+            self.per_use_case.append((ref_of(uc.key), row.stories, row.added if compared else 0))
+        elif not uc.closed:
+            self.uncovered.append(uc.key)
+        if not uc.closed and scope in self._orphans:
+            self._candidates.append(Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps))))
+
+    def finish(self) -> None:
+        self._suggest()
+
+    def _suggest(self) -> None:
+        """Weigh the finished scope's open use cases once, for its orphans only."""
+        if self._scope is None:
+            return
+        self._done.add(self._scope)
+        if self._candidates:
+            index = Index(self._candidates)
+            for story in self._orphans[self._scope]:
+                self.suggested[story.key] = index.best(f"{story.title}\n{story.words}")
+        self._candidates = []
+
+
+def _by_ref(keys: Iterable[str]) -> list[str]:
+    return sorted((ref_of(k) for k in keys), key=ref_order)
+
+
+def _per_use_case(rows: list[tuple[str, int, int]]) -> PerUseCase:
+    """Most stories first, then in ref order."""
+    rows.sort(key=lambda row: ref_order(row[0]))
+    rows.sort(key=lambda row: row[1], reverse=True)  # stable: ref order within a count
+    return PerUseCase(rows)
+
+
+def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[StoryRow],
+           use_cases: Iterable[UseCaseRow], suspects: Sequence[Suspect],
            history: Sequence[TrendPoint]) -> dict[str, Any]:
-    """The report of `current` against `previous` (None for the first report); `history`:
-    the trend points of the snapshots before this one, oldest first."""
-    use_cases = {u.key: u for u in current.use_cases}
-    before = {u.key: u for u in previous.use_cases} if previous else {}
-    old_stories = {s.key: s for s in previous.stories} if previous else {}
-    old_orphans = {s.key for s in orphans(previous)} if previous else set()
-    lost = orphans(current)
+    """The report of the snapshot taken at `taken_at` against the one taken at `previous_at`
+    (None for the first report). `use_cases` must bring each repository's or project's
+    use cases one after another. `history`: the trend points of the snapshots before this
+    one, oldest first."""
+    compared = previous_at is not None
+    told = _Stories(suspects)
+    for story_row in stories:
+        told.take(story_row)
+    orphans: dict[str, list[StorySnap]] = {}
+    for story, _ in told.orphans:
+        orphans.setdefault(scope_of(story.key), []).append(story)
+    seen = _UseCases(orphans)
+    for use_case_row in use_cases:
+        seen.take(use_case_row, compared)
+    seen.finish()
 
-    children: dict[str, list[StorySnap]] = {}
-    for story in current.stories:
-        parent = parent_use_case(story, use_cases)
-        if parent is not None:
-            children.setdefault(parent.key, []).append(story)
-
-    candidates: dict[str, list[Candidate]] = {}
-    for uc in current.use_cases:
-        if not uc.closed:
-            candidates.setdefault(scope_of(uc.key), []).append(
-                Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps))))
-    # Weighed once per repository or project, and only where a story needs suggestions.
-    indexes = {scope: Index(found) for scope, found in candidates.items()
-               if any(scope_of(s.key) == scope for s in lost)}
-
-    def was_child(story: StorySnap, parent: str) -> bool:
-        old = old_stories.get(story.key)
-        return old is not None and old.parent == parent and parent in before
-
-    def by_ref(keys: Sequence[str]) -> list[str]:
-        return sorted((ref_of(k) for k in keys), key=ref_order)
-
-    uncovered = [u.key for u in current.use_cases if not u.closed and u.key not in children]
-    per_use_case: list[dict[str, Any]] = [{"ref": ref_of(key), "stories": len(kids),
-                     "added_since_previous": sum(not was_child(s, key) for s in kids)
-                     if previous else 0}
-                    for key, kids in children.items()]
-    per_use_case.sort(key=lambda row: (-row["stories"], ref_order(row["ref"])))
-    closed_parents = [s.key for s in current.stories if not s.closed and
-                      (p := parent_use_case(s, use_cases)) is not None and p.closed]
-    changed = [changed_flows(before[u.key], u) for u in current.use_cases
-               if u.key in before and before[u.key].flows_hash != u.flows_hash]
-    stories = {s.key: s for s in current.stories}
-    suspects = [s for s in suspects if s.story in stories and not stories[s.story].closed]
-    point = trend_point(current, len(suspects))
+    listed = [s for s in suspects if s.story in told.open_suspected]
+    totals = {"use_cases": seen.count, "stories": told.count, "linked_stories": told.linked,
+              "orphan_stories": len(told.orphans), "uncovered_use_cases": len(seen.uncovered),
+              "incomplete_use_cases": seen.incomplete}
+    point = {"date": taken_at.strftime("%Y-%m-%d"), "orphan_stories": len(told.orphans),
+             "stories": told.count, "use_cases": seen.count}
     return {
-        "generated_at": stamp(current.taken_at),
-        "previous": stamp(previous.taken_at) if previous else None,
-        "totals": {"use_cases": len(use_cases), "stories": len(current.stories),
-                   "linked_stories": sum(len(kids) for kids in children.values()),
-                   "orphan_stories": len(lost), "uncovered_use_cases": len(uncovered),
-                   "incomplete_use_cases": sum(u.incomplete for u in current.use_cases)},
-        "orphan_stories": [{"ref": ref_of(s.key), "title": s.title,
-                            "new": s.key not in old_orphans,
-                            "suggested_parents": _suggested(s, indexes)}
-                           for s in sorted(lost, key=lambda s: ref_order(ref_of(s.key)))],
-        "changed_use_cases": sorted(changed, key=lambda c: ref_order(c["ref"])),
-        "new_use_cases": by_ref([k for k in use_cases if k not in before]) if previous else [],
-        "uncovered_use_cases": by_ref(uncovered),
-        "stories_per_use_case": per_use_case,
-        "stories_on_closed_use_cases": by_ref(closed_parents),
+        "generated_at": stamp(taken_at),
+        "previous": stamp(previous_at) if previous_at is not None else None,
+        "totals": totals,
+        "orphan_stories": [{"ref": ref_of(s.key), "title": s.title, "new": new,
+                            "suggested_parents": seen.suggested.get(s.key, [])}
+                           for s, new in sorted(told.orphans,
+                                                key=lambda o: ref_order(ref_of(o[0].key)))],
+        "changed_use_cases": sorted(seen.changed, key=lambda c: ref_order(c["ref"])),
+        "new_use_cases": _by_ref(seen.new),
+        "uncovered_use_cases": _by_ref(seen.uncovered),
+        "stories_per_use_case": _per_use_case(seen.per_use_case),
+        "stories_on_closed_use_cases": _by_ref(told.on_closed),
         "suspect_stories": [{"ref": ref_of(s.story), "use_case": ref_of(s.use_case),
                              "use_case_changed": stamp(s.use_case_changed)}
-                            for s in sorted(suspects, key=lambda s: ref_order(ref_of(s.story)))],
-        "trend": [p.model_dump(exclude={"suspect_stories"}) for p in (*history, point)],
+                            for s in sorted(listed, key=lambda s: ref_order(ref_of(s.story)))],
+        "trend": [*(p.model_dump(exclude={"suspect_stories"}) for p in history), point],
     }

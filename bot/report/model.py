@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,10 +39,59 @@ class StorySnap(_Frozen):
     words: str = ""
 
 
-class Snapshot(_Frozen):
-    taken_at: datetime
-    use_cases: tuple[UseCaseSnap, ...] = ()
-    stories: tuple[StorySnap, ...] = ()
+class StoryRow(NamedTuple):
+    """A story of this snapshot, joined with what the report needs to know around it."""
+
+    story: StorySnap
+    # Whether the use case it names is closed; None: it names no use case of this snapshot.
+    parent_closed: bool | None
+    # It was an open story naming no use case of the previous snapshot.
+    was_orphan: bool
+
+
+class UseCaseRow(NamedTuple):
+    """A use case of this snapshot, as the previous one had it (None: it had not), with the
+    stories naming it now and how many of them did not name it in the previous snapshot."""
+
+    before: UseCaseSnap | None
+    after: UseCaseSnap
+    stories: int
+    added: int
+
+
+class PerUseCase(Sequence[dict[str, Any]]):
+    """The report's `stories_per_use_case`: a row per covered use case, so as many rows as
+    a fifth of the issues; kept as tuples, each read as the contract's object."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple[str, int, int]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [_per_use_case(row) for row in self._rows[index]]
+        return _per_use_case(self._rows[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (_per_use_case(row) for row in self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
+
+def _per_use_case(row: tuple[str, int, int]) -> dict[str, Any]:
+    ref, stories, added = row
+    return {"ref": ref, "stories": stories, "added_since_previous": added}
 
 
 class Suspect(Protocol):
@@ -67,6 +117,12 @@ class TrendPoint(_Frozen):
 def ref_of(key: str) -> str:
     """The report's reference: `owner/repo#3` on GitHub, `PROJ-3` on Jira."""
     return key.split(":", 1)[1]
+
+
+def scope_of(key: str) -> str:
+    """The repository or Jira project of an issue key: suggestions stay within it."""
+    ref = ref_of(key)
+    return ref.rsplit("#", 1)[0] if key.startswith("github:") else ref.rsplit("-", 1)[0]
 
 
 def flows_of(uc: UseCase) -> tuple[tuple[str, ...], tuple[str, ...], str]:

@@ -19,6 +19,8 @@ from markupsafe import Markup
 from pygal.style import Style
 
 GITHUB_WEB_URL = "https://github.com"
+# Rows of the stories-per-use-case table: the page is for reading, the JSON has them all.
+PER_USE_CASE_SHOWN = 200
 
 _GITHUB_REF = re.compile(r"(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)")
 _JIRA_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
@@ -250,4 +252,6 @@ def render_html(report: dict[str, Any], trend: list[dict[str, Any]], *,
         last=trend[-1].get("date") if trend else None,
         snapshots=len(trend),
         link=link,
+        per_case_shown=PER_USE_CASE_SHOWN,
+        json_file=f"{str(report.get('generated_at') or 'latest')[:10]}.json",
     )

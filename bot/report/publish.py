@@ -5,10 +5,12 @@ and HTML files under `report.output_dir`."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from bot.lint import comment as render
 from bot.report.summary import LABEL, REPORT_MARKER, TITLE
@@ -71,16 +73,26 @@ def jira_comment(client: JiraClient, key: str, body: Any, text: str) -> None:
         client.edit_comment(key, comment_id, body)
 
 
-def write_files(output_dir: Path, day: str, files: dict[str, str]) -> list[Path]:
-    """Each `{suffix: text}` as `<day>.<suffix>` and `latest.<suffix>`, each file replaced
-    whole so that a reader never sees half of one."""
+def write_files(output_dir: Path, day: str,
+                files: dict[str, Callable[[TextIO], None]]) -> list[Path]:
+    """Each `{suffix: writer}` as `<day>.<suffix>` and `latest.<suffix>`, each file replaced
+    whole so that a reader never sees half of one. A writer writes its file piece by piece,
+    so a long report is never one string."""
     output_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for suffix, text in files.items():
-        for name in (f"{day}.{suffix}", f"latest.{suffix}"):
-            path = output_dir / name
-            partial = path.with_name(f".{name}.partial")
-            partial.write_text(text, encoding="utf-8")
-            os.replace(partial, path)
-            written.append(path)
+    for suffix, write in files.items():
+        day_file, latest = output_dir / f"{day}.{suffix}", output_dir / f"latest.{suffix}"
+        with _replacing(day_file) as partial, partial.open("w", encoding="utf-8") as out:
+            write(out)
+        with _replacing(latest) as partial:
+            shutil.copyfile(day_file, partial)
+        written += [day_file, latest]
     return written
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """A file beside `path` to write, put in its place once written."""
+    partial = path.with_name(f".{path.name}.partial")
+    yield partial
+    os.replace(partial, path)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from bot.config import Settings
 from bot.report import drift, summary
 from bot.report.collect import Collector, Progress
+from bot.report.json_out import write_json
 from bot.report.model import TrendPoint
 from bot.report.publish import IssueWriter, jira_comment, living_issue, write_files
 from bot.store import snapshots
@@ -56,10 +56,10 @@ class ReportRun:
     def run(self, publish: bool = True, dry_run: bool = False, full: bool = False) -> Outcome:
         started = self.now()
         collected = self.collector.collect(started, full)
-        found = suspect_stories(self.db)
         history = snapshots.trend(self.db)
-        report = drift.report(collected.snapshot, collected.previous, found, history)
-        point = drift.trend_point(collected.snapshot, len(report["suspect_stories"]))
+        report = drift.report(started, collected.previous, snapshots.stories(self.db),
+                              snapshots.use_cases(self.db), suspect_stories(self.db), history)
+        point = drift.trend_point(report)
         before = _totals(history[-1]) if history else None
         outcome = Outcome(report, [p.model_dump() for p in (*history, point)],
                           summary.markdown(report, before), collected.read)
@@ -70,8 +70,7 @@ class ReportRun:
             outcome.published = self._publish(outcome, before, started)
         # Stored only once published: a run retried after a failed publish reports the same
         # drift again instead of comparing with the snapshot nobody saw.
-        snapshots.save(self.db, collected.snapshot, point, collected.full, collected.changed,
-                       collected.removed)
+        snapshots.save(self.db, started, point, collected.full)
         log.info("report: %d issues read (%s), %d orphan stories, %d suspect stories; %s",
                  collected.read, "every issue" if collected.full else "updated ones",
                  report["totals"]["orphan_stories"], point.suspect_stories,
@@ -99,8 +98,16 @@ class ReportRun:
     def _publish(self, outcome: Outcome, before: dict[str, int] | None,
                  started: datetime) -> list[str]:
         cfg = self.settings.report
-        files = {"json": json.dumps(outcome.report, indent=2, ensure_ascii=False) + "\n",
-                 "html": self.html(outcome)}
+        html = self.html(outcome)
+
+        def json_file(out: TextIO) -> None:
+            write_json(outcome.report, out)
+            out.write("\n")
+
+        def html_file(out: TextIO) -> None:
+            out.write(html)
+
+        files: dict[str, Callable[[TextIO], None]] = {"json": json_file, "html": html_file}
         written = write_files(Path(cfg.output_dir), f"{started:%Y-%m-%d}", files)
         done = [str(p) for p in written]
         if cfg.github_repo and self.github is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from itertools import islice
 from typing import Any
 
 from bot.lint import comment as render
@@ -21,6 +22,8 @@ LABEL = "scope-drift-report"
 LIST_STEPS = (None, 200, 50, 10, 0)
 WHERE = "the whole report: `/reports/latest` on the bot, or `usecase-bot report --format json`"
 
+_LISTS = ("orphan_stories", "suspect_stories", "changed_use_cases", "new_use_cases",
+          "uncovered_use_cases", "stories_on_closed_use_cases", "stories_per_use_case")
 _TOTALS = (("use_cases", "Use cases"), ("stories", "Stories"),
            ("linked_stories", "Stories linked to a use case"),
            ("orphan_stories", "Orphan stories"), ("uncovered_use_cases", "Uncovered use cases"),
@@ -41,31 +44,30 @@ def report_doc(report: dict[str, Any], previous_totals: dict[str, int] | None,
             f" ({now - previous_totals[key]:+d})"
         doc.append(doc_block("item", f"{name}: ", (str(now), "strong"), change))
 
-    def section(title: str, rows: Sequence[list[str | Segment]]) -> None:
-        if not rows:
+    def section(title: str, entries: Sequence[Any],
+                row: Callable[[Any], list[str | Segment]]) -> None:
+        if not entries:
             return
-        doc.append(doc_block("heading", f"{title} ({len(rows)})"))
-        doc.extend(doc_block("item", *row) for row in rows[:shown])
-        if shown is not None and len(rows) > shown:
-            doc.append(doc_block("para", f"… and {len(rows) - shown} more: see {WHERE}."))
+        doc.append(doc_block("heading", f"{title} ({len(entries)})"))
+        # Only the rows shown are made: a list may have tens of thousands.
+        doc.extend(doc_block("item", *row(entry)) for entry in islice(entries, shown))
+        if shown is not None and len(entries) > shown:
+            doc.append(doc_block("para", f"… and {len(entries) - shown} more: see {WHERE}."))
 
-    section("Orphan stories", [
-        [o["ref"], f" {o['title']}", " (new)" if o["new"] else "",
-         f"; maybe {', '.join(o['suggested_parents'])}" if o["suggested_parents"] else ""]
-        for o in report["orphan_stories"]])
-    section("Suspect stories", [
-        [s["ref"], f": its use case {s['use_case']} changed {s['use_case_changed']}"]
-        for s in report["suspect_stories"]])
-    section("Use cases whose flows changed", [[c["ref"], f": {_flow_change(c)}"]
-                                              for c in report["changed_use_cases"]])
-    section("New use cases", [[ref] for ref in report["new_use_cases"]])
-    section("Use cases no story covers", [[ref] for ref in report["uncovered_use_cases"]])
-    section("Open stories of closed use cases",
-            [[ref] for ref in report["stories_on_closed_use_cases"]])
-    section("Stories per use case", [
-        [row["ref"], f": {row['stories']}",
-         f" (+{row['added_since_previous']})" if row["added_since_previous"] else ""]
-        for row in report["stories_per_use_case"]])
+    section("Orphan stories", report["orphan_stories"], lambda o: [
+        o["ref"], f" {o['title']}", " (new)" if o["new"] else "",
+        f"; maybe {', '.join(o['suggested_parents'])}" if o["suggested_parents"] else ""])
+    section("Suspect stories", report["suspect_stories"], lambda s: [
+        s["ref"], f": its use case {s['use_case']} changed {s['use_case_changed']}"])
+    section("Use cases whose flows changed", report["changed_use_cases"],
+            lambda c: [c["ref"], f": {_flow_change(c)}"])
+    section("New use cases", report["new_use_cases"], lambda ref: [ref])
+    section("Use cases no story covers", report["uncovered_use_cases"], lambda ref: [ref])
+    section("Open stories of closed use cases", report["stories_on_closed_use_cases"],
+            lambda ref: [ref])
+    section("Stories per use case", report["stories_per_use_case"], lambda row: [
+        row["ref"], f": {row['stories']}",
+        f" (+{row['added_since_previous']})" if row["added_since_previous"] else ""])
     return doc
 
 
@@ -82,10 +84,18 @@ def fitted(report: dict[str, Any], previous_totals: dict[str, int] | None,
     """The fullest rendering of the report that stays within `limit` characters."""
     body = ""
     for shown in LIST_STEPS:
+        if shown != LIST_STEPS[-1] and _refs_length(report, shown) > limit:
+            continue  # cannot fit: its refs alone are longer, so it is not even written
         body = write(report_doc(report, previous_totals, shown))
         if len(body) <= limit:
             return body
     return body
+
+
+def _refs_length(report: dict[str, Any], shown: int | None) -> int:
+    """The characters the lists' shown refs take, each on a line: less than any body."""
+    return sum(len(entry if isinstance(entry, str) else entry["ref"]) + 1
+               for key in _LISTS for entry in islice(report[key], shown))
 
 
 def markdown(report: dict[str, Any], previous_totals: dict[str, int] | None,

@@ -2,26 +2,48 @@
 it (one row per issue, replaced in place, so the next run reads only what changed), and one
 row per snapshot with its trend point.
 
+A run stages what it read beside the stored snapshot (`snapshot_staged`): the rows that
+changed in full, the others as a mark that they were seen, the issues gone as a mark that
+they are. The snapshot of the run is the stored one overlaid with the staged rows, read in
+SQL; it replaces the stored one only when the run is saved, so a run that fails or is not
+published leaves the stored snapshot as it was.
+
 The tables live on the shared `Base`; importing this module is what adds them to the schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, delete, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.report.model import Snapshot, StorySnap, TrendPoint, UseCaseSnap
+from bot.report.model import StoryRow, StorySnap, TrendPoint, UseCaseRow, UseCaseSnap, scope_of
 from bot.store.db import Database
 from bot.store.models import Base, Id, StoryLink
 
 USE_CASE, STORY = "use_case", "story"
-# Rows deleted or written per statement: PostgreSQL takes at most 65,535 parameters.
+# Rows fetched at a time from a stream.
 _BATCH = 1000
-T = TypeVar("T")
 
 
 class SnapshotItem(Base):
@@ -34,6 +56,27 @@ class SnapshotItem(Base):
     # The text it was parsed from, hashed: an unchanged body is not parsed again.
     body_hash: Mapped[str] = mapped_column(String(64))
     data: Mapped[str] = mapped_column(Text)
+    # Out of `data`, for the report's joins: the repository or project, whether it is
+    # closed, and the use case a story names.
+    scope: Mapped[str] = mapped_column(String(300), default="")
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class StagedItem(Base):
+    """A use case or story as the run in progress read it, or a mark that it is gone."""
+
+    __tablename__ = "snapshot_staged"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    # None: unchanged since the stored snapshot, whose row says the rest.
+    data: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scope: Mapped[str] = mapped_column(String(300))
+    closed: Mapped[bool] = mapped_column(Boolean)
+    parent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ReportSnapshot(Base):
@@ -60,34 +103,136 @@ class Stored:
 
 
 class Latest:
-    """The stored snapshot: when it and the last full read were taken, and its issues."""
+    """When the stored snapshot and its last full read were taken, and the repositories and
+    projects it holds."""
 
     def __init__(self, taken_at: datetime | None, full_at: datetime | None,
-                 items: dict[str, Stored]) -> None:
+                 scopes: set[str]) -> None:
         self.taken_at = taken_at
         self.full_at = full_at
-        self.items = items
+        self.scopes = scopes
 
 
-def latest(db: Database) -> Latest:
+def begin(db: Database) -> Latest:
+    """Start a run: what an unsaved run before staged is dropped."""
     with db.session() as s:
+        s.execute(delete(StagedItem))
         taken = s.execute(select(func.max(ReportSnapshot.taken_at))).scalar()
         full = s.execute(select(func.max(ReportSnapshot.taken_at))
                          .where(ReportSnapshot.full.is_(True))).scalar()
-        items: dict[str, Stored] = {}
-        rows = s.execute(select(SnapshotItem.key, SnapshotItem.kind, SnapshotItem.body_hash,
-                                SnapshotItem.data)).yield_per(_BATCH)
-        for key, kind, body_hash, data in rows:
-            model = UseCaseSnap if kind == USE_CASE else StorySnap
-            items[key] = Stored(model.model_validate_json(data), body_hash)
-    return Latest(taken, full, items)
+        scopes = set(s.execute(select(SnapshotItem.scope).distinct()).scalars())
+    return Latest(taken, full, scopes)
 
 
-def links(db: Database) -> dict[str, str]:
-    """Every story's parent as the bot linked it (commands and native links included)."""
+def stored(db: Database, keys: Sequence[str]) -> tuple[dict[str, Stored], dict[str, str]]:
+    """The stored rows of these issues, and the parents the bot linked those stories to
+    (commands and native links included)."""
     with db.session() as s:
-        rows = s.execute(select(StoryLink.story_key, StoryLink.parent_key))
-        return {story: parent for story, parent in rows}
+        rows = s.execute(select(SnapshotItem.key, SnapshotItem.kind, SnapshotItem.body_hash,
+                                SnapshotItem.data).where(SnapshotItem.key.in_(keys)))
+        found = {key: Stored(_parsed(kind, data), body_hash)
+                 for key, kind, body_hash, data in rows}
+        links = s.execute(select(StoryLink.story_key, StoryLink.parent_key)
+                          .where(StoryLink.story_key.in_(keys)))
+        return found, {story: parent for story, parent in links}
+
+
+def stage(db: Database, read: Sequence[Stored], changed: Collection[str]) -> None:
+    """Issues the run read; those in `changed` differ from their stored row (or have none)."""
+    with db.session() as s:
+        s.execute(delete(StagedItem).where(StagedItem.key.in_([r.item.key for r in read])))
+        s.execute(insert(StagedItem), [
+            {"key": r.item.key, "kind": _kind(r.item), "body_hash": r.body_hash,
+             "data": r.item.model_dump_json() if r.item.key in changed else None,
+             "scope": scope_of(r.item.key), "closed": r.item.closed,
+             "parent": r.item.parent if isinstance(r.item, StorySnap) else None, "gone": False}
+            for r in read])
+
+
+def stage_gone(db: Database, served: Collection[str], full: bool) -> None:
+    """Mark gone the stored issues of repositories and projects no longer served and, when
+    every issue was read, those no listing showed."""
+    item = SnapshotItem
+    marks = select(item.key, item.kind, item.body_hash, item.scope, item.closed,
+                   item.parent, literal(True)).where(~exists().where(StagedItem.key == item.key))
+    if not full:
+        marks = marks.where(item.scope.not_in(list(served)))
+    with db.session() as s:
+        s.execute(insert(StagedItem).from_select(
+            ["key", "kind", "body_hash", "scope", "closed", "parent", "gone"], marks))
+
+
+def _current() -> Any:
+    """The run's snapshot: the staged rows not gone, over the stored rows not staged."""
+    staged, item = StagedItem, SnapshotItem
+    fresh = (select(staged.key, staged.kind, staged.scope, staged.closed, staged.parent,
+                    func.coalesce(staged.data, item.data).label("data"))
+             .select_from(staged).outerjoin(item, item.key == staged.key)
+             .where(staged.gone.is_(False)))
+    kept = (select(item.key, item.kind, item.scope, item.closed, item.parent, item.data)
+            .where(~exists().where(staged.key == item.key)))
+    return union_all(fresh, kept).cte("current")
+
+
+def stories(db: Database) -> Iterator[StoryRow]:
+    """The run's stories, each with its use case's state and whether it was an orphan."""
+    current = _current()
+    story, parent = current.alias("story"), current.alias("parent")
+    before, its_parent = SnapshotItem.__table__.alias("before"), \
+        SnapshotItem.__table__.alias("its_parent")
+    query = (select(story.c.data, parent.c.closed, before.c.key, before.c.closed,
+                    its_parent.c.key)
+             .select_from(story)
+             .outerjoin(parent, and_(parent.c.key == story.c.parent,
+                                     parent.c.kind == USE_CASE))
+             .outerjoin(before, and_(before.c.key == story.c.key, before.c.kind == STORY))
+             .outerjoin(its_parent, and_(its_parent.c.key == before.c.parent,
+                                         its_parent.c.kind == USE_CASE))
+             .where(story.c.kind == STORY))
+    with db.session() as s:
+        for data, parent_closed, was, was_closed, had_parent in _streamed(s, query):
+            yield StoryRow(StorySnap.model_validate_json(data),
+                           None if parent_closed is None else bool(parent_closed),
+                           was is not None and not was_closed and had_parent is None)
+
+
+def use_cases(db: Database) -> Iterator[UseCaseRow]:
+    """The run's use cases, a repository or project after another, each with its stored
+    row and its stories now, and how many of those did not name it before."""
+    current = _current()
+    story, use_case = current.alias("story"), current.alias("use_case")
+    items = SnapshotItem.__table__
+    before, was, its_parent = items.alias("before"), items.alias("was"), \
+        items.alias("its_parent")
+    # A story named the same use case before, and that use case was in the snapshot then.
+    kept = and_(was.c.key.is_not(None), its_parent.c.key.is_not(None))
+    counts = (select(story.c.parent, func.count().label("stories"),
+                     func.sum(case((kept, 0), else_=1)).label("added"))
+              .select_from(story)
+              .outerjoin(was, and_(was.c.key == story.c.key, was.c.kind == STORY,
+                                   was.c.parent == story.c.parent))
+              .outerjoin(its_parent, and_(its_parent.c.key == was.c.parent,
+                                          its_parent.c.kind == USE_CASE))
+              .where(story.c.kind == STORY, story.c.parent.is_not(None))
+              .group_by(story.c.parent).subquery("counts"))
+    query = (select(use_case.c.data, before.c.data, counts.c.stories, counts.c.added)
+             .select_from(use_case)
+             .outerjoin(before, and_(before.c.key == use_case.c.key,
+                                     before.c.kind == USE_CASE))
+             .outerjoin(counts, counts.c.parent == use_case.c.key)
+             .where(use_case.c.kind == USE_CASE)
+             .order_by(use_case.c.scope))
+    with db.session() as s:
+        for data, old, count, added in _streamed(s, query):
+            after = UseCaseSnap.model_validate_json(data)
+            then = None if old is None else after if old == data else \
+                UseCaseSnap.model_validate_json(old)
+            yield UseCaseRow(then, after, count or 0, added or 0)
+
+
+def _streamed(s: Any, query: Any) -> Iterator[Any]:
+    # A server-side cursor on PostgreSQL: psycopg would otherwise fetch every row at once.
+    return iter(s.execute(query.execution_options(yield_per=_BATCH)))
 
 
 def trend(db: Database) -> list[TrendPoint]:
@@ -99,24 +244,28 @@ def trend(db: Database) -> list[TrendPoint]:
                            suspect_stories=r.suspect_stories) for r in rows]
 
 
-def save(db: Database, snapshot: Snapshot, point: TrendPoint, full: bool,
-         changed: Iterable[Stored], removed: Sequence[str]) -> None:
-    """Record a snapshot: its trend point, the issues that changed since the last one, and
-    those gone; in one transaction, so a failed run leaves the previous snapshot whole."""
+def save(db: Database, taken_at: datetime, point: TrendPoint, full: bool) -> None:
+    """Make the run's snapshot the stored one, with its trend point; in one transaction, so
+    a failed save leaves the previous snapshot whole."""
+    staged, item = StagedItem, SnapshotItem
+    replaced = select(staged.key).where(or_(staged.gone.is_(True), staged.data.is_not(None)))
+    fresh = select(staged.key, staged.kind, staged.body_hash, staged.data, staged.scope,
+                   staged.closed, staged.parent).where(staged.gone.is_(False),
+                                                       not_(staged.data.is_(None)))
     with db.session() as s:
-        fresh = list(changed)
-        doomed = [*removed, *(c.item.key for c in fresh)]
-        for chunk in _chunks(doomed):
-            s.execute(delete(SnapshotItem).where(SnapshotItem.key.in_(chunk)))
-        for rows in _chunks([{"key": c.item.key, "body_hash": c.body_hash,
-                              "kind": USE_CASE if isinstance(c.item, UseCaseSnap) else STORY,
-                              "data": c.item.model_dump_json()} for c in fresh]):
-            s.execute(insert(SnapshotItem), rows)
-        s.add(ReportSnapshot(taken_at=snapshot.taken_at, orphan_stories=point.orphan_stories,
+        s.execute(delete(item).where(item.key.in_(replaced)))
+        s.execute(insert(item).from_select(
+            ["key", "kind", "body_hash", "data", "scope", "closed", "parent"], fresh))
+        s.execute(delete(staged))
+        s.add(ReportSnapshot(taken_at=taken_at, orphan_stories=point.orphan_stories,
                              stories=point.stories, use_cases=point.use_cases,
                              suspect_stories=point.suspect_stories, full=full))
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start:start + _BATCH]
+def _parsed(kind: str, data: str) -> UseCaseSnap | StorySnap:
+    model = UseCaseSnap if kind == USE_CASE else StorySnap
+    return model.model_validate_json(data)
+
+
+def _kind(item: UseCaseSnap | StorySnap) -> str:
+    return USE_CASE if isinstance(item, UseCaseSnap) else STORY
