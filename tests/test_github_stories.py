@@ -197,6 +197,27 @@ def test_a_story_that_names_another_use_case_moves_to_it(fake, bot):
     assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]
 
 
+def test_a_story_that_stops_naming_its_use_case_leaves_the_sub_issue_it_was_given(fake, bot):
+    use_case(fake, bot, 1, title="Buy goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    child["body"] = "As a customer I want to pay with a voucher."
+    deliver_issue(bot, "edited", child)
+    assert fake.repos[REPO].sub_issues == {1: []}
+    assert "story:no-use-case" in fake.labels_on(REPO, 2)
+    assert "### Stories" not in lint_comments(fake, 1)[0]["body"]
+
+
+def test_a_sub_issue_made_by_hand_stays_when_the_story_names_no_use_case(fake, bot):
+    parent = use_case(fake, bot, 1, title="Buy goods")
+    child = story(fake, bot, 2, "As a customer I want to pay with a voucher.")
+    fake.repos[REPO].sub_issues[1] = [child["id"]]
+    bot.deliver("sub_issues", gh.sub_issues("sub_issue_added", REPO, parent, child))
+    bot.drain()
+    child["title"] = "Pay with a gift voucher"
+    deliver_issue(bot, "edited", child)
+    assert fake.repos[REPO].sub_issues == {1: [child["id"]]}
+
+
 def test_the_bots_own_sub_issue_event_does_not_pin_the_link(fake, bot):
     parent = use_case(fake, bot, 1, title="Buy goods")
     use_case(fake, bot, 3, title="Return goods")

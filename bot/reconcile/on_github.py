@@ -154,6 +154,16 @@ class GitHubTracker:
             self.client.remove_sub_issue(repo, current, story.native_id)
         self.client.add_sub_issue(repo, parent, story.native_id)
 
+    def unlink_natively(self, story: Issue, parent_key: str) -> None:
+        repo, parent = split_key(parent_key)
+        story_repo, number = split_key(story.key)
+        if story.native_id is None or repo != story_repo:
+            return
+        # Asked afresh: someone may have moved it by hand, or a lost answer hidden that the
+        # removal was made.
+        if self.client.parent_of(repo, number) == parent:
+            self.client.remove_sub_issue(repo, parent, story.native_id)
+
     def link_remotely(self, story: Issue, parent_key: str, parent_title: str) -> None:
         if self.jira is None:
             return

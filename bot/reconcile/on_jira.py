@@ -156,6 +156,10 @@ class JiraTracker:
         self.client.link(link_type, story.key.removeprefix("jira:"),
                          parent_key.removeprefix("jira:"))
 
+    def unlink_natively(self, story: Issue, parent_key: str) -> None:
+        """Jira's issue links stay, as they do when a story names another use case: an
+        issue may relate to many, and people add links of their own."""
+
     def link_remotely(self, story: Issue, parent_key: str, parent_title: str) -> None:
         repo_ref = parent_key.removeprefix("github:")
         url = f"{self.web_url}/{repo_ref.replace('#', '/issues/')}"

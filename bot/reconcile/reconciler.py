@@ -52,7 +52,7 @@ def reconcile_issue(tracker: Tracker, key: str, seen: Issue | None = None) -> No
     team = tracker.team(issue.scope)
     # No longer a use case: take our label away, leave the comment as a record.
     ensure_label(tracker, issue, tracker.incomplete_label(team), False)
-    _unlink(tracker, key)
+    _unlink(tracker, issue)
 
 
 def forget_link(tracker: Tracker, story: str) -> None:
@@ -136,13 +136,13 @@ def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None
     else:
         parent_key = desired.named_parent(issue, tracker.name)
     if parent_key is None:
-        _unlink(tracker, issue.key)
+        _unlink(tracker, issue)
         _orphan(tracker, issue, None)
         return
     same_tracker = parent_key.startswith(f"{tracker.name}:")
     parent = _parent(tracker, parent_key) if same_tracker else None
     if same_tracker and (parent is None or parent.kind != USE_CASE):
-        _unlink(tracker, issue.key)
+        _unlink(tracker, issue)
         shown = desired.display(parent_key, issue.scope)
         _orphan(tracker, issue, f"This story names {shown}, which is not a use case.")
         return
@@ -202,11 +202,17 @@ def _parent(tracker: Tracker, key: str) -> Issue | None:
     return found
 
 
-def _unlink(tracker: Tracker, key: str) -> None:
-    link = tracker.state.link(key)
-    if link is not None:
-        forget_link(tracker, key)
-        request_reconcile(tracker, link.parent_key)
+def _unlink(tracker: Tracker, issue: Issue) -> None:
+    link = tracker.state.link(issue.key)
+    if link is None:
+        return
+    if link.linked and link.source != "native" and \
+            link.parent_key.startswith(f"{tracker.name}:"):
+        # The bot made it from the story's words: it goes with them, as it moves when they
+        # name another use case. One made by hand stays.
+        tracker.unlink_natively(issue, link.parent_key)
+    forget_link(tracker, issue.key)
+    request_reconcile(tracker, link.parent_key)
 
 
 def _orphan(tracker: Tracker, issue: Issue, problem: str | None) -> None:

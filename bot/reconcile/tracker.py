@@ -97,6 +97,9 @@ class Tracker(Protocol):
     def link_natively(self, story: Issue, parent_key: str) -> None:
         """Link a story to a use case of the same tracker, unless it is linked already."""
 
+    def unlink_natively(self, story: Issue, parent_key: str) -> None:
+        """Undo `link_natively` where the tracker gives a story one parent only."""
+
     def link_remotely(self, story: Issue, parent_key: str, parent_title: str) -> None:
         """Record a parent on the other tracker, unless it is recorded already."""
 
