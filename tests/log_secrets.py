@@ -35,9 +35,13 @@ def fragments(raw: str) -> Iterator[str]:
     yield from (part.strip() for part in raw.split(","))
     yield from (line.strip() for line in raw.replace("\\n", "\n").splitlines()
                 if not line.startswith("-----"))
-    if "\n" not in raw and len(raw) < MAX_PATH and Path(raw).is_file():
+    if "\n" not in raw and len(raw) < MAX_PATH:
         # GITHUB_APP_PRIVATE_KEY may name a file: the key inside is the secret.
-        yield from fragments(Path(raw).read_text(errors="replace"))
+        try:
+            key = Path(raw).read_text(errors="replace") if Path(raw).is_file() else ""
+        except OSError:  # a value no file system takes for a name
+            key = ""
+        yield from fragments(key) if key else ()
 
 
 @dataclass
