@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from bot.store import suspects
 from bot.store.models import BotComment
 from tests import github_payloads as gh
 from tests.github_harness import FIXED, INCOMPLETE, REPO, lint_comments
@@ -216,6 +218,26 @@ def test_a_sub_issue_made_by_hand_stays_when_the_story_names_no_use_case(fake, b
     child["title"] = "Pay with a gift voucher"
     deliver_issue(bot, "edited", child)
     assert fake.repos[REPO].sub_issues == {1: [child["id"]]}
+
+
+def test_a_retitled_story_whose_event_failed_midway_is_shown_anew_after_the_retry(
+        fake, bot, monkeypatch):
+    use_case(fake, bot, 1, title="Buy goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    real = suspects.note_link
+    failures = iter([OperationalError("UPDATE", {}, Exception("database is locked"))])
+
+    def hiccup(*args, **kwargs):
+        for exc in failures:  # once, after the story's new title is saved
+            raise exc
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(suspects, "note_link", hiccup)
+    child["title"] = "Pay with a gift voucher"
+    deliver_issue(bot, "edited", child)
+    bot.make_due()
+    bot.drain()
+    assert "- #2 Pay with a gift voucher" in lint_comments(fake, 1)[0]["body"]
 
 
 def test_the_bots_own_sub_issue_event_does_not_pin_the_link(fake, bot):

@@ -43,11 +43,12 @@ def reconcile_issue(tracker: Tracker, key: str, seen: Issue | None = None) -> No
         return
     previous = state.issue(key)
     state.save_issue(record_of(tracker.name, issue))
+    _relist(tracker, key, previous, issue)
     if issue.kind == USE_CASE:
         _use_case(tracker, issue)
         return
     if issue.kind == STORY:
-        _story(tracker, issue, previous)
+        _story(tracker, issue)
         return
     team = tracker.team(issue.scope)
     # No longer a use case: take our label away, leave the comment as a record.
@@ -128,7 +129,7 @@ def story_lines(state: State, parent_key: str, home_scope: str,
 # ---------------------------------------------------------------- stories
 
 
-def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None:
+def _story(tracker: Tracker, issue: Issue) -> None:
     state = tracker.state
     existing = state.link(issue.key)
     if existing is not None and existing.source in ("command", "native"):
@@ -158,7 +159,7 @@ def _story(tracker: Tracker, issue: Issue, previous: IssueRecord | None) -> None
     suspects.note_link(state.db, issue.key, parent_key, queue.now())
     if existing is not None and existing.parent_key != parent_key:
         request_reconcile(tracker, existing.parent_key)
-    if not done or _listed_differently(previous, issue):
+    if not done:
         request_reconcile(tracker, parent_key)
     _adopted(tracker, issue, desired.display(parent_key, issue.scope))
 
@@ -184,6 +185,15 @@ def review_story(tracker: Tracker, key: str) -> Review | None:
     if was_suspect:
         request_reconcile(tracker, parent)
     return Review(parent, was_suspect)
+
+
+def _relist(tracker: Tracker, key: str, previous: IssueRecord | None, issue: Issue) -> None:
+    """A linked story whose title or state changed is shown anew on its use case, queued as
+    soon as the change is saved and before any call that may fail: a retry of the event
+    finds the change saved already, and would not queue it."""
+    link = tracker.state.link(key)
+    if link is not None and _listed_differently(previous, issue):
+        request_reconcile(tracker, link.parent_key)
 
 
 def _listed_differently(previous: IssueRecord | None, issue: Issue) -> bool:
