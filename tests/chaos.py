@@ -17,10 +17,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from sqlalchemy import select
@@ -258,13 +258,16 @@ class Sender:
         # Why each failed POST failed, for the report.
         self.refusals: list[str] = []
 
-    def send(self, delivery: Delivery) -> bool:
+    def post(self, delivery: Delivery) -> requests.Response:
         headers = {"X-GitHub-Event": delivery.event, "X-GitHub-Delivery": delivery.id,
                    "X-Hub-Signature-256": sign(delivery.body),
                    "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/chaos"}
+        return requests.post(f"{self.url}/webhooks/github", data=delivery.body,
+                             headers=headers, timeout=10)
+
+    def send(self, delivery: Delivery) -> bool:
         try:
-            answer = requests.post(f"{self.url}/webhooks/github", data=delivery.body,
-                                   headers=headers, timeout=10)
+            answer = self.post(delivery)
         except requests.RequestException as exc:
             answer = None
             self.refusals.append(f"{delivery.event} {delivery.id}: {type(exc).__name__}")
@@ -286,12 +289,21 @@ class Sender:
 # ------------------------------------------------------------------ the run
 
 
+class People(Protocol):
+    """A script of people's work: the issues opened, then one change after another."""
+
+    rng: random.Random
+
+    def opening(self) -> Iterable[Delivery]: ...
+    def step(self) -> Delivery: ...
+
+
 @dataclass
 class Storm:
     """One run: the script's events sent while `kill_one` SIGKILLs a process now and then
     (and starts it again); then the queue drained, with a few more kills on the way."""
 
-    script: Script
+    script: People
     sender: Sender
     processes: Processes
     db_url: str
@@ -322,12 +334,12 @@ class Storm:
         self.timings["sending"] = time.monotonic() - started
         assert self.sender.unsent == [], "deliveries the bot never took"
 
-    def drain(self, deadline_s: float = 240) -> list[Event]:
+    def drain(self) -> list[Event]:
         """Every event once nothing is left to do; fails when the queue does not drain."""
         db = Database(self.db_url)
         started = time.monotonic()
         try:
-            deadline = started + deadline_s
+            deadline = started + 120 + EVENTS
             while True:
                 with db.session() as s:
                     events = list(s.scalars(select(Event).order_by(Event.id)))
@@ -378,7 +390,8 @@ def debug_report(seed_: int, fakes: list[FakeServer], storm: Storm) -> str:
 # ------------------------------------------------------------------ what must hold after
 
 
-def lint_all(tmp: Path, bodies: dict[int, str]) -> dict[int, list[dict[str, Any]]]:
+def lint_all(tmp: Path, bodies: dict[Any, str], markup: str = "auto"
+             ) -> dict[Any, list[dict[str, Any]]]:
     """`usecase-bot lint --format json` on every final body, as a user would run it."""
     folder = tmp / "final"
     folder.mkdir(exist_ok=True)
@@ -386,7 +399,7 @@ def lint_all(tmp: Path, bodies: dict[int, str]) -> dict[int, list[dict[str, Any]
     for number, body in bodies.items():
         paths[number] = folder / f"{number}.md"
         paths[number].write_text(body, encoding="utf-8")
-    proc = subprocess.run([str(EXE), "lint", "--format", "json",
+    proc = subprocess.run([str(EXE), "lint", "--format", "json", "--markup", markup,
                            *(str(p) for p in paths.values())],
                           capture_output=True, text=True, check=False)
     assert proc.returncode in (0, 1), proc.stderr
@@ -394,13 +407,14 @@ def lint_all(tmp: Path, bodies: dict[int, str]) -> dict[int, list[dict[str, Any]
     return {n: by_path[str(p)] for n, p in paths.items()}
 
 
-def _heading(findings: list[dict[str, Any]]) -> str:
+def heading(findings: list[dict[str, Any]]) -> str:
+    """The comment's heading for these findings, without its markup."""
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = sum(f["severity"] == "warning" for f in findings)
     if errors:
-        return (f"### Use-case check: {errors} error{'s' * (errors != 1)}, "
+        return (f"Use-case check: {errors} error{'s' * (errors != 1)}, "
                 f"{warnings} warning{'s' * (warnings != 1)}")
-    return "### Use-case check: no errors" if findings else "### Use-case check: all clear"
+    return "Use-case check: no errors" if findings else "Use-case check: all clear"
 
 
 def _finding_line(f: dict[str, Any]) -> str:
@@ -451,8 +465,8 @@ def final_state_problems(script: Script, tmp: Path) -> list[str]:
                 problems.append(f"#{number}: {len(lint)} lint comments")
                 continue
             body = lint[0]["body"]
-            if _heading(findings[number]) not in body:
-                problems.append(f"#{number}: heading is not {_heading(findings[number])!r}")
+            if f"### {heading(findings[number])}" not in body:
+                problems.append(f"#{number}: heading is not {heading(findings[number])!r}")
             shown = sorted(ln for ln in body.split("### Stories")[0].splitlines()
                            if ln.startswith("- `"))
             if shown != sorted(_finding_line(f) for f in findings[number]):

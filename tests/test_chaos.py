@@ -9,14 +9,16 @@ from __future__ import annotations
 import os
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests import chaos
+from tests import chaos, chaos_jira
 from tests.databases import drop_everything, empty_database
 from tests.fake_github import FakeGitHub, load_check
-from tests.fake_http import Chaos
+from tests.fake_http import JIRA_FAULTS, Chaos, FakeServer
+from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import SECRET
 from tests.test_github_cli import free_port
 
@@ -33,17 +35,20 @@ def bot_env(fake: FakeGitHub, database_url: str) -> dict[str, str]:
     }
 
 
-def storm_over(fake: FakeGitHub, script: chaos.Script, storm: chaos.Storm, seed: int,
-               tmp_path: Path) -> None:
+def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
+               final_state: Callable[[], list[str]], paced: bool = True,
+               events: int = chaos.EVENTS) -> None:
     """Runs the storm and checks what it left, printing what a developer needs on failure."""
     try:
-        storm.run(chaos.EVENTS)
+        storm.run(events)
         events = storm.drain()
         problems = chaos.events_problems(events, storm.sender.accepted)
-        problems += chaos.final_state_problems(script, tmp_path)
-        problems += chaos.pace_problems(fake, chaos.WRITES_PER_MINUTE)
+        problems += final_state()
+        if paced:
+            problems += chaos.pace_problems(fake, chaos.WRITES_PER_MINUTE)
         problems += chaos.pause_problems(fake)
-        problems += [f"request GitHub does not document: {v}" for v in fake.violations[:5]]
+        problems += [f"request the tracker does not document: {v}"
+                     for v in fake.violations[:5]]
         assert problems == [], "\n".join(problems)
         print(f"seed {seed}: {len(fake.log)} requests, {len(fake.injected)} faults, "
               f"{storm.processes.kills} kills, seconds {storm.timings}, at most "
@@ -83,7 +88,7 @@ def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_p
     chaos.wait_healthy(base)
     script = chaos.Script(fake, rng)
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart)
-    storm_over(fake, script, storm, seed, tmp_path)
+    storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path))
 
 
 def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
@@ -118,7 +123,40 @@ def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart,
                         kills_while_draining=4)
     try:
-        storm_over(fake, script, storm, seed, tmp_path)
+        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path))
     finally:
         drop_everything(database.engine)
         database.dispose()
+
+
+def test_serve_on_jira_under_faults_and_kills_does_every_thing_once(tmp_path):
+    seed = chaos.seed()
+    rng = random.Random(seed)
+    fake = FakeJira("Server", check=jira_check()).start()
+    fake.chaos = Chaos(seed, kinds=dict(JIRA_FAULTS), timeout=chaos.CALL_TIMEOUT)
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "JIRA_URL": fake.url, "JIRA_PAT": "jira-chaos-pat",
+           "JIRA_WEBHOOK_TOKEN": chaos_jira.TOKEN, "USECASE_BOT_JIRA__API_VERSION": "2",
+           "USECASE_BOT_JIRA__TIMEOUT_SECONDS": str(chaos.CALL_TIMEOUT),
+           "USECASE_BOT_WORKER__CONCURRENCY": "4", "USECASE_BOT_LOG_LEVEL": "WARNING",
+           **chaos.BACKOFF_ENV}
+    processes = chaos.Processes(tmp_path, env)
+    processes.add("serve", [str(chaos.EXE), "serve", "--port", str(port), "--no-scheduler"])
+    base = f"http://127.0.0.1:{port}"
+
+    def kill_and_restart(rng: random.Random) -> None:
+        processes.kill("serve")
+        processes.start("serve")
+        chaos.wait_healthy(base)
+
+    try:
+        processes.start("serve")
+        chaos.wait_healthy(base)
+        script = chaos_jira.JiraScript(fake, rng)
+        storm = chaos.Storm(script, chaos_jira.JiraSender(base), processes, url,
+                            kill_and_restart)
+        storm_over(fake, storm, seed, lambda: chaos_jira.jira_problems(script, tmp_path),
+                   paced=False, events=chaos.EVENTS // 2)
+    finally:
+        fake.stop()
