@@ -72,7 +72,7 @@ def test_serve_runs_web_and_worker_in_one_process(fake, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -85,7 +85,7 @@ def test_serve_runs_web_and_worker_in_one_process(fake, tmp_path):
             "X-GitHub-Event": "issues", "X-GitHub-Delivery": "serve-1",
             "X-Hub-Signature-256": sign(body), "Content-Type": "application/json"})
         assert answer.status_code == 202
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not lint_comments(fake):
             time.sleep(0.1)
         assert len(lint_comments(fake)) == 1
