@@ -139,6 +139,8 @@ def stored(db: Database, keys: Sequence[str]) -> tuple[dict[str, Stored], dict[s
 
 def stage(db: Database, read: Sequence[Stored], changed: Collection[str]) -> None:
     """Issues the run read; those in `changed` differ from their stored row (or have none)."""
+    if not read:
+        return
     with db.session() as s:
         s.execute(delete(StagedItem).where(StagedItem.key.in_([r.item.key for r in read])))
         s.execute(insert(StagedItem), [
