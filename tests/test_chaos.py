@@ -22,10 +22,12 @@ from tests.fake_jira import FakeJira, jira_check
 from tests.github_harness import SECRET
 from tests.test_github_cli import free_port
 
+GITHUB_SECRETS = ["ghp_chaos_token", SECRET]
+
 
 def bot_env(fake: FakeGitHub, database_url: str) -> dict[str, str]:
     return {
-        **os.environ, "DATABASE_URL": database_url, "GITHUB_TOKEN": "ghp_chaos_token",
+        **os.environ, "DATABASE_URL": database_url, "GITHUB_TOKEN": GITHUB_SECRETS[0],
         "GITHUB_API_URL": fake.url, "GITHUB_WEBHOOK_SECRET": SECRET,
         "USECASE_BOT_GITHUB__SECONDS_BETWEEN_WRITES": "0",
         "USECASE_BOT_GITHUB__WRITES_PER_MINUTE": str(chaos.WRITES_PER_MINUTE),
@@ -36,8 +38,8 @@ def bot_env(fake: FakeGitHub, database_url: str) -> dict[str, str]:
 
 
 def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
-               final_state: Callable[[], list[str]], paced: bool = True,
-               events: int = chaos.EVENTS) -> None:
+               final_state: Callable[[], list[str]], secrets: list[str],
+               paced: bool = True, events: int = chaos.EVENTS) -> None:
     """Runs the storm and checks what it left, printing what a developer needs on failure."""
     try:
         storm.run(events)
@@ -47,6 +49,7 @@ def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
         if paced:
             problems += chaos.pace_problems(fake, chaos.WRITES_PER_MINUTE)
         problems += chaos.pause_problems(fake)
+        problems += storm.processes.leaked(secrets)
         problems += [f"request the tracker does not document: {v}"
                      for v in fake.violations[:5]]
         assert problems == [], "\n".join(problems)
@@ -70,12 +73,12 @@ def stormy_github():
     fake.stop()
 
 
-def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_path):
-    seed, fake = stormy_github
-    rng = random.Random(seed)
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
+def serve(tmp_path: Path, env: dict[str, str]
+          ) -> tuple[chaos.Processes, str, Callable[[random.Random], None]]:
+    """`usecase-bot serve` on a free port, not started yet: its processes, its URL, and what
+    kills it and starts it again."""
     port = free_port()
-    processes = chaos.Processes(tmp_path, bot_env(fake, url))
+    processes = chaos.Processes(tmp_path, env)
     processes.add("serve", [str(chaos.EXE), "serve", "--port", str(port), "--no-scheduler"])
     base = f"http://127.0.0.1:{port}"
 
@@ -84,11 +87,22 @@ def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_p
         processes.start("serve")
         chaos.wait_healthy(base)
 
-    processes.start("serve")
-    chaos.wait_healthy(base)
-    script = chaos.Script(fake, rng)
+    return processes, base, kill_and_restart
+
+
+def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_path):
+    seed, fake = stormy_github
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    processes, base, kill_and_restart = serve(tmp_path, bot_env(fake, url))
+    script = chaos.Script(fake, random.Random(seed))
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart)
-    storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path))
+    try:
+        processes.start("serve")
+        chaos.wait_healthy(base)
+        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path),
+                   GITHUB_SECRETS)
+    finally:
+        processes.stop_all()
 
 
 def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
@@ -116,47 +130,40 @@ def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
         if name == "web":
             chaos.wait_healthy(base)
 
-    for name in ["web", *workers]:
-        processes.start(name)
-    chaos.wait_healthy(base)
     script = chaos.Script(fake, rng)
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart,
-                        kills_while_draining=4)
+                        kills_while_draining=2)
     try:
-        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path))
+        for name in ["web", *workers]:
+            processes.start(name)
+        chaos.wait_healthy(base)
+        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path),
+                   [*GITHUB_SECRETS, f":{database.engine.url.password}@"])
     finally:
+        processes.stop_all()
         drop_everything(database.engine)
         database.dispose()
 
 
 def test_serve_on_jira_under_faults_and_kills_does_every_thing_once(tmp_path):
     seed = chaos.seed()
-    rng = random.Random(seed)
     fake = FakeJira("Server", check=jira_check()).start()
     fake.chaos = Chaos(seed, kinds=dict(JIRA_FAULTS), timeout=chaos.CALL_TIMEOUT)
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "JIRA_URL": fake.url, "JIRA_PAT": "jira-chaos-pat",
            "JIRA_WEBHOOK_TOKEN": chaos_jira.TOKEN, "USECASE_BOT_JIRA__API_VERSION": "2",
            "USECASE_BOT_JIRA__TIMEOUT_SECONDS": str(chaos.CALL_TIMEOUT),
            "USECASE_BOT_WORKER__CONCURRENCY": "4", "USECASE_BOT_LOG_LEVEL": "WARNING",
            **chaos.BACKOFF_ENV}
-    processes = chaos.Processes(tmp_path, env)
-    processes.add("serve", [str(chaos.EXE), "serve", "--port", str(port), "--no-scheduler"])
-    base = f"http://127.0.0.1:{port}"
-
-    def kill_and_restart(rng: random.Random) -> None:
-        processes.kill("serve")
-        processes.start("serve")
-        chaos.wait_healthy(base)
-
+    processes, base, kill_and_restart = serve(tmp_path, env)
+    script = chaos_jira.JiraScript(fake, random.Random(seed))
+    storm = chaos.Storm(script, chaos_jira.JiraSender(base), processes, url, kill_and_restart)
     try:
         processes.start("serve")
         chaos.wait_healthy(base)
-        script = chaos_jira.JiraScript(fake, rng)
-        storm = chaos.Storm(script, chaos_jira.JiraSender(base), processes, url,
-                            kill_and_restart)
         storm_over(fake, storm, seed, lambda: chaos_jira.jira_problems(script, tmp_path),
-                   paced=False, events=chaos.EVENTS // 2)
+                   ["jira-chaos-pat", chaos_jira.TOKEN], paced=False,
+                   events=chaos.EVENTS // 2)
     finally:
+        processes.stop_all()
         fake.stop()
