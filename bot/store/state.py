@@ -151,8 +151,13 @@ class State:
             self.save_identity(tracker, login)
 
     def save_identity(self, tracker: str, login: str) -> None:
-        with self.db.session() as s:
-            s.merge(BotIdentity(tracker=tracker, login=login))
+        try:
+            with self.db.session() as s:
+                s.merge(BotIdentity(tracker=tracker, login=login))
+        except IntegrityError:
+            # Another worker learnt it at the same moment; its row is there to update now.
+            with self.db.session() as s:
+                s.merge(BotIdentity(tracker=tracker, login=login))
 
 
 def labels_of(record: IssueRecord) -> list[str]:

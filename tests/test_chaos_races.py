@@ -1,0 +1,42 @@
+"""Races the storm tests met between workers of one process, each pinned down on its own."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.store.state import State
+from tests.databases import KINDS, open_database
+
+
+@pytest.fixture(params=KINDS)
+def db(request, tmp_path):
+    yield from open_database(request.param, tmp_path)
+
+
+def learn_at_once(state: State, tracker: str, workers: int) -> list[BaseException]:
+    """`workers` threads learning the bot's login at the same moment; what they raised."""
+    start = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def learn() -> None:
+        start.wait()
+        try:
+            state.learn_identity(tracker, "usecase-bot[bot]")
+        except BaseException as exc:  # reported to the test, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=learn) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_workers_learning_the_bots_login_at_the_same_moment_all_succeed(db):
+    state = State(db)
+    errors = [e for n in range(15) for e in learn_at_once(state, f"tracker-{n}", 4)]
+    assert errors == []
+    assert state.identity("tracker-0") == "usecase-bot[bot]"
