@@ -253,11 +253,11 @@ def answers_healthz(url: str, server: subprocess.Popen[str], within: float) -> b
     return False
 
 
-@pytest.mark.parametrize("start", range(2))
-def test_the_procfiles_web_line_comes_up_on_a_fresh_database(empty, start):
+def start_web_line(db: Database) -> None:
+    """The Procfile's web line on `db` answers /healthz, and stops cleanly when asked."""
     port = free_port()
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "DATABASE_URL": database_url(empty), "PORT": str(port),
+    env = {**os.environ, "DATABASE_URL": database_url(db), "PORT": str(port),
            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     server = subprocess.Popen(["sh", "-c", f"exec {procfile_web_line()}"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -270,4 +270,15 @@ def test_the_procfiles_web_line_comes_up_on_a_fresh_database(empty, start):
     # A worker that failed to start makes the arbiter stop with a non-zero status.
     assert server.returncode == 0, output
     assert "Traceback" not in output
-    assert version(empty) == migrations.head()
+
+
+# How the two workers' starts interleave differs from one start to the next; PostgreSQL is
+# where several hosts' processes meet, so it gets more than one.
+STARTS = {"sqlite": 1, "postgresql": 2}
+
+
+def test_the_procfiles_web_line_comes_up_on_a_fresh_database(empty):
+    for _ in range(STARTS[empty.engine.dialect.name]):
+        drop_everything(empty.engine)
+        start_web_line(empty)
+        assert version(empty) == migrations.head()
