@@ -58,6 +58,16 @@ def page(snapshots: int = 5, **links: str) -> str:
     return render_html(report, report["trend"], **links)
 
 
+def test_the_stories_per_use_case_table_shows_the_use_cases_with_the_most():
+    report = sample_report(3)
+    report["stories_per_use_case"] = [{"ref": f"acme/shop#{n}", "stories": 300 - n,
+                                       "added_since_previous": 0} for n in range(1, 251)]
+    html = render_html(report, report["trend"])
+    assert "acme/shop/issues/200" in html and "acme/shop/issues/201" not in html
+    assert "The 200 use cases with the most stories; all 250" in html
+    assert "<code>2026-11-03.json</code>" in html
+
+
 def test_github_refs_and_jira_keys_link_to_the_issue_pages():
     assert issue_url("acme/shop#12") == "https://github.com/acme/shop/issues/12"
     assert issue_url("acme/shop#12", "https://ghe.example/") == (
