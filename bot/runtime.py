@@ -227,7 +227,7 @@ class Runtime:
         try:
             check_link_type(self.jira_client(), self.settings.jira.link_type)
         except TrackerError as exc:
-            if exc.status is None or exc.status >= 500:
+            if exc.struggling:  # down, or busy (a 5xx, a rate limit): not misconfigured
                 log.warning("Jira is not reachable yet (%s); events will wait for it", exc)
             else:
                 log.error("%s", exc)

@@ -235,6 +235,13 @@ class Processes:
             parts.append(f"--- {log.name}\n" + "\n".join(written[-lines:] if lines else written))
         return "\n".join(parts)
 
+    def troubles(self) -> list[str]:
+        """Lines of the processes' output that tell of a bug rather than a tracker's fault:
+        an error the bot logs, a traceback, a clash between workers over a row."""
+        return [f"the bot wrote: {line[:300]}" for line in self.output(None).splitlines()
+                if any(sign in line for sign in ("ERROR usecase_bot", "Traceback",
+                                                  "IntegrityError"))]
+
     def leaked(self, secrets: list[str]) -> list[str]:
         """Secrets the processes gave away in their output, crashes and tracebacks included."""
         written = self.output(None)

@@ -50,6 +50,7 @@ def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
             problems += chaos.pace_problems(fake, chaos.WRITES_PER_MINUTE)
         problems += chaos.pause_problems(fake)
         problems += storm.processes.leaked(secrets)
+        problems += storm.processes.troubles()[:10]
         problems += [f"request the tracker does not document: {v}"
                      for v in fake.violations[:5]]
         assert problems == [], "\n".join(problems)
