@@ -171,3 +171,10 @@ def test_the_use_cases_of_a_repository_must_come_together() -> None:
             for key in ("github:o/r#1", "github:o/s#1", "github:o/r#2")]
     with pytest.raises(ValueError, match="o/r"):
         report(DAY2, None, [], rows, [], [])
+
+
+def test_stories_per_use_case_are_most_first_then_in_ref_order() -> None:
+    rows = [UseCaseRow(None, UseCaseSnap(key=f"github:{ref}"), stories, 0)
+            for ref, stories in (("o/r#10", 2), ("o/r#9", 2), ("o/r#5", 3), ("o/q#11", 2))]
+    got = report(DAY2, None, [], rows, [], [])["stories_per_use_case"]
+    assert [row["ref"] for row in got] == ["o/r#5", "o/q#11", "o/r#9", "o/r#10"]

@@ -141,9 +141,12 @@ def _by_ref(keys: Iterable[str]) -> list[str]:
 
 
 def _per_use_case(rows: list[tuple[str, int, int]]) -> PerUseCase:
-    """Most stories first, then in ref order."""
-    rows.sort(key=lambda row: ref_order(row[0]))
-    rows.sort(key=lambda row: row[1], reverse=True)  # stable: ref order within a count
+    """Most stories first, then in ref order. Sorted a part of the order at a time, the
+    last part first (each sort keeps the order of equal keys), so that a pass holds one
+    small key per row rather than a tuple."""
+    for part in (2, 1, 0):
+        rows.sort(key=lambda row: ref_order(row[0])[part])
+    rows.sort(key=lambda row: row[1], reverse=True)
     return PerUseCase(rows)
 
 
