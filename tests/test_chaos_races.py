@@ -1,4 +1,4 @@
-"""Races the storm tests met between workers of one process, each pinned down on its own."""
+"""Races the storm tests met between workers, each pinned down on its own."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import threading
 
 import pytest
 
+from bot.store.limits import Limits
 from bot.store.state import State
+from bot.trackers.calls import Gate, TrackerError
 from tests.databases import KINDS, open_database
 
 
@@ -40,3 +42,17 @@ def test_workers_learning_the_bots_login_at_the_same_moment_all_succeed(db):
     errors = [e for n in range(15) for e in learn_at_once(state, f"tracker-{n}", 4)]
     assert errors == []
     assert state.identity("tracker-0") == "usecase-bot[bot]"
+
+
+def test_a_write_that_waited_for_its_slot_while_a_rate_limit_was_met_is_not_sent(db):
+    limits = Limits(db)
+
+    def meanwhile_another_worker_is_limited(seconds: float) -> None:
+        limits.pause("github:token", 60)
+
+    gate = Gate(limits, "github:token", writes_per_minute=60,
+                sleep=meanwhile_another_worker_is_limited)
+    gate.admit("github", "POST")  # the first slot is free: no wait
+    with pytest.raises(TrackerError) as paused:
+        gate.admit("github", "POST")  # waits a second for its slot, then finds the pause
+    assert paused.value.retry_after > 50 and paused.value.fault == "transient"

@@ -85,11 +85,7 @@ class Gate:
     sleep: Callable[[float], None] = time.sleep
 
     def admit(self, tracker: str, method: str) -> None:
-        paused = self.limits.paused_for(self.scope)
-        if paused > 0:
-            # Not one more limited request: the event waits for the reset.
-            raise TrackerError(f"{tracker} rate limit: calls paused for {paused:.0f} s more",
-                               None, paused)
+        self._unpaused(tracker)
         if self.writes_per_minute is None or method not in WRITES:
             return
         wait = self.limits.reserve_write(self.scope, self.writes_per_minute)
@@ -97,6 +93,15 @@ class Gate:
             raise TrackerError(f"{tracker} writes paced: next slot in {wait:.0f} s", None, wait)
         if wait > 0:
             self.sleep(wait)
+            # Another call may have met a rate limit while this one waited for its slot.
+            self._unpaused(tracker)
+
+    def _unpaused(self, tracker: str) -> None:
+        paused = self.limits.paused_for(self.scope)
+        if paused > 0:
+            # Not one more limited request: the event waits for the reset.
+            raise TrackerError(f"{tracker} rate limit: calls paused for {paused:.0f} s more",
+                               None, paused)
 
     def refused(self, error: TrackerError) -> None:
         """A tracker that names a time to wait (a rate-limit reset, `Retry-After`) gets no
