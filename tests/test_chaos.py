@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import chaos, chaos_jira
+from tests import chaos, chaos_github, chaos_jira
 from tests.databases import drop_everything, empty_database
 from tests.fake_github import FakeGitHub, load_check
 from tests.fake_http import JIRA_FAULTS, Chaos, FakeServer
@@ -68,7 +68,7 @@ def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
 def stormy_github():
     seed = chaos.seed()
     fake = FakeGitHub(check=load_check()).start()
-    fake.roles[chaos.OUTSIDER] = "read"
+    fake.roles[chaos_github.OUTSIDER] = "read"
     fake.chaos = Chaos(seed, timeout=chaos.CALL_TIMEOUT)
     yield seed, fake
     fake.stop()
@@ -95,12 +95,13 @@ def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_p
     seed, fake = stormy_github
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     processes, base, kill_and_restart = serve(tmp_path, bot_env(fake, url))
-    script = chaos.Script(fake, random.Random(seed))
+    script = chaos_github.Script(fake, random.Random(seed))
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart)
     try:
         processes.start("serve")
         chaos.wait_healthy(base)
-        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path),
+        storm_over(fake, storm, seed,
+                   lambda: chaos_github.final_state_problems(script, tmp_path),
                    GITHUB_SECRETS)
     finally:
         processes.stop_all()
@@ -131,14 +132,15 @@ def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
         if name == "web":
             chaos.wait_healthy(base)
 
-    script = chaos.Script(fake, rng)
+    script = chaos_github.Script(fake, rng)
     storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart,
                         kills_while_draining=2)
     try:
         for name in ["web", *workers]:
             processes.start(name)
         chaos.wait_healthy(base)
-        storm_over(fake, storm, seed, lambda: chaos.final_state_problems(script, tmp_path),
+        storm_over(fake, storm, seed,
+                   lambda: chaos_github.final_state_problems(script, tmp_path),
                    [*GITHUB_SECRETS, f":{database.engine.url.password}@"])
     finally:
         processes.stop_all()
