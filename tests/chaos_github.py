@@ -162,69 +162,88 @@ def _stories_listed(body: str) -> list[str]:
 def final_state_problems(script: Script, tmp: Path) -> list[str]:
     """Everything in the fake GitHub that differs from what the script's final issues call
     for; empty when the bot did each thing once and nothing was lost."""
-    fake = script.fake
-    repo = fake.repos[REPO]
-    problems: list[str] = []
+    repo = script.fake.repos[REPO]
     findings = lint_all(tmp, {n: repo.issues[n]["body"] for n in script.use_cases})
-    replies = {note: number for note, (number, owed) in script.commands.items() if owed}
-
-    def mine(number: int, marker: str) -> list[dict[str, Any]]:
-        return [c for c in fake.comments_on(REPO, number)
-                if c["user"]["login"] == fake.bot_login and c["body"].startswith(marker)]
-
+    problems = []
     for number in [*script.use_cases, *script.stories]:
-        labels = set(fake.labels_on(REPO, number))
-        extra = script.extra_labels.get(number, set())
-        owed = [note for note, on in replies.items() if on == number]
-        got = mine(number, REPLY_MARKER)
-        for note in script.commands:
-            if script.commands[note][0] != number:
-                continue
-            answers = [c for c in got if answering_text(str(note)) in c["body"]]
-            if len(answers) != (note in owed):
-                problems.append(f"#{number}: {len(answers)} replies to comment {note}, "
-                                f"wanted {int(note in owed)}")
-        if len(got) != len(owed):
-            problems.append(f"#{number}: {len(got)} replies for {len(owed)} owed")
+        problems += _reply_problems(script, number)
         if number in script.use_cases:
-            errors = any(f["severity"] == "error" for f in findings[number])
-            wanted_labels = {"use-case", *extra} | ({"use-case:incomplete"} if errors else set())
-            lint = mine(number, LINT_MARKER)
-            if len(lint) != 1:
-                problems.append(f"#{number}: {len(lint)} lint comments")
-                continue
-            body = lint[0]["body"]
-            if f"### {heading(findings[number])}" not in body:
-                problems.append(f"#{number}: heading is not {heading(findings[number])!r}")
-            shown = sorted(ln for ln in body.split("### Stories")[0].splitlines()
-                           if ln.startswith("- `"))
-            if shown != sorted(_finding_line(f) for f in findings[number]):
-                problems.append(f"#{number}: findings shown {shown}, lint says "
-                                f"{[_finding_line(f) for f in findings[number]]}")
-            kids = [n for n, p in script.parents.items() if p == number]
-            wanted_list = sorted(
-                f"- #{n}{' (closed)' if repo.issues[n]['state'] == 'closed' else ''} "
-                f"{repo.issues[n]['title']}" for n in kids)
-            if _stories_listed(body) != wanted_list:
-                problems.append(f"#{number}: stories listed {_stories_listed(body)}, "
-                                f"wanted {wanted_list}")
-            linked = sorted(repo.sub_issues.get(number, []))
-            if linked != sorted(repo.issues[n]["id"] for n in kids):
-                problems.append(f"#{number}: sub-issues {linked}, wanted those of {kids}")
+            problems += _use_case_problems(script, number, findings[number])
         else:
-            parent = script.parents[number]
-            wanted_labels = {"user-story", *extra} | (
-                {"story:no-use-case"} if parent is None else set())
-            link = mine(number, LINK_MARKER)
-            if len(link) != (number in script.ever_orphan):
-                problems.append(f"#{number}: {len(link)} link comments")
-            elif link and parent is not None and f"linked to its use case #{parent}." \
-                    not in link[0]["body"]:
-                problems.append(f"#{number}: link comment does not name #{parent}")
-            elif link and parent is None and "does not name the use case" not in \
-                    link[0]["body"]:
-                problems.append(f"#{number}: link comment does not ask for a parent")
-        if labels != wanted_labels:
-            problems.append(f"#{number}: labels {sorted(labels)}, wanted "
-                            f"{sorted(wanted_labels)}")
+            problems += _story_problems(script, number)
+    return problems
+
+
+def _mine(fake: FakeGitHub, number: int, marker: str) -> list[dict[str, Any]]:
+    return [c for c in fake.comments_on(REPO, number)
+            if c["user"]["login"] == fake.bot_login and c["body"].startswith(marker)]
+
+
+def _labels_problems(script: Script, number: int, wanted: set[str]) -> list[str]:
+    wanted = wanted | script.extra_labels.get(number, set())
+    labels = set(script.fake.labels_on(REPO, number))
+    return [] if labels == wanted else [
+        f"#{number}: labels {sorted(labels)}, wanted {sorted(wanted)}"]
+
+
+def _reply_problems(script: Script, number: int) -> list[str]:
+    """One reply to each command comment that is owed one, none to the others."""
+    got = _mine(script.fake, number, REPLY_MARKER)
+    problems = []
+    owed = 0
+    for note, (on, reply) in script.commands.items():
+        if on != number:
+            continue
+        owed += reply
+        answers = [c for c in got if answering_text(str(note)) in c["body"]]
+        if len(answers) != reply:
+            problems.append(f"#{number}: {len(answers)} replies to comment {note}, "
+                            f"wanted {int(reply)}")
+    if len(got) != owed:
+        problems.append(f"#{number}: {len(got)} replies for {owed} owed")
+    return problems
+
+
+def _use_case_problems(script: Script, number: int, findings: list[dict[str, Any]]
+                       ) -> list[str]:
+    """One lint comment with lint's findings and the stories, their sub-issues, the label."""
+    repo = script.fake.repos[REPO]
+    errors = any(f["severity"] == "error" for f in findings)
+    problems = _labels_problems(script, number, {"use-case"} |
+                                ({"use-case:incomplete"} if errors else set()))
+    lint = _mine(script.fake, number, LINT_MARKER)
+    if len(lint) != 1:
+        return [*problems, f"#{number}: {len(lint)} lint comments"]
+    body = lint[0]["body"]
+    if f"### {heading(findings)}" not in body:
+        problems.append(f"#{number}: heading is not {heading(findings)!r}")
+    shown = sorted(ln for ln in body.split("### Stories")[0].splitlines() if ln.startswith("- `"))
+    if shown != sorted(_finding_line(f) for f in findings):
+        problems.append(f"#{number}: findings shown {shown}, lint says "
+                        f"{[_finding_line(f) for f in findings]}")
+    kids = [n for n, p in script.parents.items() if p == number]
+    wanted = sorted(f"- #{n}{' (closed)' if repo.issues[n]['state'] == 'closed' else ''} "
+                    f"{repo.issues[n]['title']}" for n in kids)
+    if _stories_listed(body) != wanted:
+        problems.append(f"#{number}: stories listed {_stories_listed(body)}, wanted {wanted}")
+    linked = sorted(repo.sub_issues.get(number, []))
+    if linked != sorted(repo.issues[n]["id"] for n in kids):
+        problems.append(f"#{number}: sub-issues {linked}, wanted those of {kids}")
+    return problems
+
+
+def _story_problems(script: Script, number: int) -> list[str]:
+    """The orphan label while it names no use case; the link comment, once, where it was
+    ever an orphan, saying what is true now."""
+    parent = script.parents[number]
+    problems = _labels_problems(script, number, {"user-story"} |
+                                ({"story:no-use-case"} if parent is None else set()))
+    link = _mine(script.fake, number, LINK_MARKER)
+    if len(link) != (number in script.ever_orphan):
+        problems.append(f"#{number}: {len(link)} link comments")
+    elif link and parent is not None and \
+            f"linked to its use case #{parent}." not in link[0]["body"]:
+        problems.append(f"#{number}: link comment does not name #{parent}")
+    elif link and parent is None and "does not name the use case" not in link[0]["body"]:
+        problems.append(f"#{number}: link comment does not ask for a parent")
     return problems
