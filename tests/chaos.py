@@ -117,7 +117,7 @@ class Processes:
                 if s in written]
 
 
-def wait_healthy(url: str, deadline_s: float = 30) -> None:
+def wait_healthy(url: str, deadline_s: float = 90) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         try:
@@ -192,12 +192,15 @@ class Storm:
     db_url: str
     # Kills one of the processes and starts it again; given the generator.
     kill_one: Callable[[random.Random], None]
+    # Starts every process and waits until they answer.
+    start: Callable[[], None]
     kills_while_draining: int = 1
     # Seconds spent sending and draining, for the report.
     timings: dict[str, float] = field(default_factory=dict)
 
     def run(self, events: int) -> None:
         started = time.monotonic()
+        self.start()
         rng = self.script.rng
         # Each start costs a process's imports: a few kills in a short run, more in a long one.
         kill_at = set(rng.sample(range(events), max(events // 60, 1)))

@@ -40,11 +40,11 @@ def bot_env(fake: FakeGitHub, database_url: str) -> dict[str, str]:
 def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
                final_state: Callable[[], list[str]], secrets: list[str],
                paced: bool = True, events: int = chaos.EVENTS) -> None:
-    """Runs the storm and checks what it left, printing what a developer needs on failure."""
+    """Runs the storm and checks what it left, printing what a developer needs on failure;
+    every process is stopped however it ends."""
     try:
         storm.run(events)
-        events = storm.drain()
-        problems = chaos.events_problems(events, storm.sender.accepted)
+        problems = chaos.events_problems(storm.drain(), storm.sender.accepted)
         problems += final_state()
         if paced:
             problems += chaos.pace_problems(fake, chaos.WRITES_PER_MINUTE)
@@ -74,37 +74,33 @@ def stormy_github():
     fake.stop()
 
 
-def serve(tmp_path: Path, env: dict[str, str]
-          ) -> tuple[chaos.Processes, str, Callable[[random.Random], None]]:
-    """`usecase-bot serve` on a free port, not started yet: its processes, its URL, and what
-    kills it and starts it again."""
+def serve(tmp_path: Path, env: dict[str, str], script: chaos.People, sender: type[chaos.Sender]
+          ) -> chaos.Storm:
+    """A storm on `usecase-bot serve` (SQLite), which is killed and started again."""
     port = free_port()
     processes = chaos.Processes(tmp_path, env)
     processes.add("serve", [str(chaos.EXE), "serve", "--port", str(port), "--no-scheduler"])
     base = f"http://127.0.0.1:{port}"
 
-    def kill_and_restart(rng: random.Random) -> None:
-        processes.kill("serve")
+    def start() -> None:
         processes.start("serve")
         chaos.wait_healthy(base)
 
-    return processes, base, kill_and_restart
+    def kill_and_restart(rng: random.Random) -> None:
+        processes.kill("serve")
+        start()
+
+    return chaos.Storm(script, sender(base), processes, env["DATABASE_URL"], kill_and_restart,
+                       start)
 
 
 def test_serve_under_faults_and_kills_does_every_thing_once(stormy_github, tmp_path):
     seed, fake = stormy_github
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    processes, base, kill_and_restart = serve(tmp_path, bot_env(fake, url))
     script = chaos_github.Script(fake, random.Random(seed))
-    storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart)
-    try:
-        processes.start("serve")
-        chaos.wait_healthy(base)
-        storm_over(fake, storm, seed,
-                   lambda: chaos_github.final_state_problems(script, tmp_path),
-                   GITHUB_SECRETS)
-    finally:
-        processes.stop_all()
+    storm = serve(tmp_path, bot_env(fake, f"sqlite:///{tmp_path / 'bot.db'}"), script,
+                  chaos.Sender)
+    storm_over(fake, storm, seed, lambda: chaos_github.final_state_problems(script, tmp_path),
+               GITHUB_SECRETS)
 
 
 def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
@@ -132,18 +128,19 @@ def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
         if name == "web":
             chaos.wait_healthy(base)
 
-    script = chaos_github.Script(fake, rng)
-    storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart,
-                        kills_while_draining=2)
-    try:
+    def start() -> None:
         for name in ["web", *workers]:
             processes.start(name)
         chaos.wait_healthy(base)
+
+    script = chaos_github.Script(fake, rng)
+    storm = chaos.Storm(script, chaos.Sender(base), processes, url, kill_and_restart, start,
+                        kills_while_draining=2)
+    try:
         storm_over(fake, storm, seed,
                    lambda: chaos_github.final_state_problems(script, tmp_path),
                    [*GITHUB_SECRETS, f":{database.engine.url.password}@"])
     finally:
-        processes.stop_all()
         drop_everything(database.engine)
         database.dispose()
 
@@ -158,15 +155,11 @@ def test_serve_on_jira_under_faults_and_kills_does_every_thing_once(tmp_path):
            "USECASE_BOT_JIRA__TIMEOUT_SECONDS": str(chaos.CALL_TIMEOUT),
            "USECASE_BOT_WORKER__CONCURRENCY": "4", "USECASE_BOT_LOG_LEVEL": "WARNING",
            **chaos.BACKOFF_ENV}
-    processes, base, kill_and_restart = serve(tmp_path, env)
     script = chaos_jira.JiraScript(fake, random.Random(seed))
-    storm = chaos.Storm(script, chaos_jira.JiraSender(base), processes, url, kill_and_restart)
+    storm = serve(tmp_path, env, script, chaos_jira.JiraSender)
     try:
-        processes.start("serve")
-        chaos.wait_healthy(base)
         storm_over(fake, storm, seed, lambda: chaos_jira.jira_problems(script, tmp_path),
                    ["jira-chaos-pat", chaos_jira.TOKEN], paced=False,
                    events=chaos.EVENTS // 2)
     finally:
-        processes.stop_all()
         fake.stop()
