@@ -68,8 +68,10 @@ def load_check(path: Path) -> OpenApiCheck | None:
     return OpenApiCheck(json.loads(path.read_text()))
 
 
-# The faults `Chaos` injects. Those named "lost" and "dropped" come after the change is
-# made: only the tracker's answer is lost (a proxy's 502, a closed connection).
+# The faults `Chaos` injects. A lost reply (a proxy's 502), a dropped connection and a slow
+# answer come after the change is made: a client that gave up cannot tell it was. A server
+# error, a reset and a rate limit come before, and change nothing. A write applied only after
+# its client gave up (and after a retry looked for it) is left out: nothing could find it.
 SERVER_ERROR = "server_error"
 LOST_REPLY = "lost_reply"
 DROPPED = "dropped"
