@@ -390,8 +390,7 @@ def _migrate() -> int:
     db = Database(secrets.database_url)
     try:
         before = migrations.upgrade(db)
-    except (SQLAlchemyError, CommandError) as exc:
-        # CommandError: the database is at a revision this version does not ship.
+    except (SQLAlchemyError, CommandError, migrations.SchemaError) as exc:
         print(f"usecase-bot: migrate failed: {secrets.scrub(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     finally:

@@ -282,3 +282,15 @@ def test_the_procfiles_web_line_comes_up_on_a_fresh_database(empty):
         drop_everything(empty.engine)
         start_web_line(empty)
         assert version(empty) == migrations.head()
+
+
+def test_every_command_refuses_a_database_from_a_newer_version_in_one_line(empty, monkeypatch,
+                                                                            capsys):
+    migrations.upgrade(empty)
+    with empty.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
+    monkeypatch.setenv("DATABASE_URL", database_url(empty))
+    assert main(["events"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("usecase-bot: the database is at schema revision 'ffff'")
+    assert "Traceback" not in said and len(said.splitlines()) == 1

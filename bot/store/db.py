@@ -16,7 +16,9 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: an SQL error names the statement, never the payload it carried.
-        options: dict[str, Any] = {"future": True, "pool_pre_ping": True,
+        # pre_ping: a PostgreSQL connection may have been cut while it sat in the pool; an
+        # SQLite file cannot be, and the ping would cost every webhook a round trip.
+        options: dict[str, Any] = {"future": True, "pool_pre_ping": not self.is_sqlite,
                                    "hide_parameters": True}
         if self.is_sqlite:
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}

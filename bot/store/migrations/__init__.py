@@ -16,6 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
+from bot.config import ConfigError
+
 # Importing the modules that define tables puts them on the shared metadata.
 from bot.store import schedule, snapshots, suspects  # noqa: F401
 from bot.store.db import Database
@@ -27,6 +29,11 @@ METADATA = Base.metadata
 FIRST = "0001"
 
 
+class SchemaError(ConfigError):
+    """The configured database holds a schema this version cannot work with: every command
+    says so in one line, as of any other setting it cannot use."""
+
+
 def upgrade(db: Database) -> str | None:
     """Bring the database to the newest revision and return the revision it was at before
     (None for a fresh one). Processes starting together take turns under the schema lock;
@@ -35,6 +42,10 @@ def upgrade(db: Database) -> str | None:
         before = _revision(conn)
         if before == head():
             return before
+        if before is not None and before not in _shipped():
+            raise SchemaError(f"the database is at schema revision '{before}', which this "
+                              f"version does not know (newest: '{head()}'): a newer "
+                              "usecase-bot migrated it; run that version")
         with lock.held(conn):
             # Another process may have migrated while this one waited for the lock.
             before = _revision(conn)
@@ -51,6 +62,11 @@ def head() -> str:
     if revision is None:
         raise RuntimeError(f"no revisions in {Path(__file__).parent / 'versions'}")
     return revision
+
+
+@cache
+def _shipped() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 def _revision(conn: Connection) -> str | None:
