@@ -190,8 +190,9 @@ class Storm:
     sender: Sender
     processes: Processes
     db_url: str
-    # Kills one of the processes and starts it again; given the generator.
-    kill_one: Callable[[random.Random], None]
+    # Kills one of the processes, calls the function it is given while the process is down,
+    # and starts it again; given the generator.
+    kill_one: Callable[[random.Random, Callable[[], object]], None]
     # Starts every process and waits until they answer.
     start: Callable[[], None]
     kills_while_draining: int = 1
@@ -206,12 +207,15 @@ class Storm:
         kill_at = set(rng.sample(range(events), max(events // 60, 1)))
         for sent, delivery in enumerate(self._deliveries(events)):
             if sent in kill_at:
-                self.kill_one(rng)
+                # Posted while the process is down (failing where it was the web server),
+                # then sent again once it is back.
+                self.kill_one(rng, lambda d=delivery: self.sender.send(d))
                 self.sender.resend()
-            self.sender.send(delivery)
+            else:
+                self.sender.send(delivery)
         for _ in range(self.kills_while_draining):
             time.sleep(rng.uniform(0.2, 2.0))
-            self.kill_one(rng)
+            self.kill_one(rng, lambda: None)
         self.sender.resend()
         self.timings["sending"] = time.monotonic() - started
         assert self.sender.unsent == [], "deliveries the bot never took"

@@ -55,7 +55,8 @@ def storm_over(fake: FakeServer, storm: chaos.Storm, seed: int,
                      for v in fake.violations[:5]]
         assert problems == [], "\n".join(problems)
         print(f"seed {seed}: {len(fake.log)} requests, {len(fake.injected)} faults, "
-              f"{storm.processes.kills} kills, seconds {storm.timings}, at most "
+              f"{storm.processes.kills} kills, {len(storm.sender.refusals)} posts sent "
+              f"again, seconds {storm.timings}, at most "
               f"{chaos.busiest_writes(fake, 5.0)[0]} writes in 5 s")
     except BaseException:
         print(chaos.debug_report(seed, [fake], storm), file=sys.stderr)
@@ -86,8 +87,9 @@ def serve(tmp_path: Path, env: dict[str, str], script: chaos.People, sender: typ
         processes.start("serve")
         chaos.wait_healthy(base)
 
-    def kill_and_restart(rng: random.Random) -> None:
+    def kill_and_restart(rng: random.Random, while_down: Callable[[], object]) -> None:
         processes.kill("serve")
+        while_down()
         start()
 
     return chaos.Storm(script, sender(base), processes, env["DATABASE_URL"], kill_and_restart,
@@ -121,9 +123,10 @@ def test_procfile_web_and_four_workers_on_postgresql_do_every_thing_once(
         processes.add(name, [str(chaos.EXE), "worker"], {"DYNO": name})
     base = f"http://127.0.0.1:{port}"
 
-    def kill_and_restart(rng: random.Random) -> None:
+    def kill_and_restart(rng: random.Random, while_down: Callable[[], object]) -> None:
         name = rng.choice(["web", *workers])
         processes.kill(name)
+        while_down()
         processes.start(name)
         if name == "web":
             chaos.wait_healthy(base)
