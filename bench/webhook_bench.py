@@ -276,8 +276,20 @@ def machine() -> str:
             f"load average {load} at start")
 
 
+def opened_payload() -> bytes:
+    """GitHub's own example delivery where it sits beside the checkout; otherwise one shaped
+    like it by the tests' payload builder."""
+    if PAYLOAD.is_file():
+        return PAYLOAD.read_bytes()
+    from tests import github_payloads
+    from tests.fake_github import FakeGitHub
+
+    issue = FakeGitHub().add_issue("acme/shop", 1, "Buy goods", "1. Customer pays.")
+    return json.dumps(github_payloads.issues("opened", "acme/shop", issue)).encode()
+
+
 def main() -> None:
-    body = PAYLOAD.read_bytes()
+    body = opened_payload()
     payload = json.loads(body)
     # The fixture's issue carries no label; the bot stores every opened issue it can route.
     assert payload["action"] == "opened"
