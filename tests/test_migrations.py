@@ -202,17 +202,30 @@ def test_a_database_at_head_is_only_read(empty):
     assert differences(empty) == []
 
 
-def test_migrate_refuses_a_database_from_a_newer_version_in_one_line(empty, monkeypatch,
-                                                                      capsys):
+@pytest.fixture
+def newer(empty, monkeypatch):
+    """The database as a newer version would leave it: at a revision this one does not ship,
+    named by DATABASE_URL for the commands."""
     migrations.upgrade(empty)
     with empty.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
     monkeypatch.setenv("DATABASE_URL", database_url(empty))
+    return empty
+
+
+def test_migrate_refuses_a_database_from_a_newer_version_in_one_line(newer, capsys):
     assert main(["migrate"]) == 1
     said = capsys.readouterr()
     assert said.out == ""
     assert said.err.startswith("usecase-bot: migrate failed:") and "'ffff'" in said.err
-    assert version(empty) == "ffff"
+    assert version(newer) == "ffff"
+
+
+def test_every_command_refuses_a_database_from_a_newer_version_in_one_line(newer, capsys):
+    assert main(["events"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("usecase-bot: the database is at schema revision 'ffff'")
+    assert "Traceback" not in said and len(said.splitlines()) == 1
 
 
 def database_url(db: Database) -> str:
@@ -282,15 +295,3 @@ def test_the_procfiles_web_line_comes_up_on_a_fresh_database(empty):
         drop_everything(empty.engine)
         start_web_line(empty)
         assert version(empty) == migrations.head()
-
-
-def test_every_command_refuses_a_database_from_a_newer_version_in_one_line(empty, monkeypatch,
-                                                                            capsys):
-    migrations.upgrade(empty)
-    with empty.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
-    monkeypatch.setenv("DATABASE_URL", database_url(empty))
-    assert main(["events"]) == 2
-    said = capsys.readouterr().err
-    assert said.startswith("usecase-bot: the database is at schema revision 'ffff'")
-    assert "Traceback" not in said and len(said.splitlines()) == 1
