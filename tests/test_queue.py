@@ -210,6 +210,16 @@ def test_pruning_deletes_only_events_finished_before_the_cutoff_in_batches(db):
     assert queue.prune(db, cutoff, batch=2) == 0
 
 
+def test_one_pruning_deletes_its_share_and_leaves_the_rest_to_the_next(db):
+    old = queue.now() - timedelta(days=20)
+    for n in range(5):
+        finish_at(db, f"old{n}", old)
+    cutoff = queue.now() - timedelta(days=14)
+    assert queue.prune(db, cutoff, batch=2, most=3) == 3
+    assert queue.prune(db, cutoff, batch=2, most=3) == 2
+    assert rows(db) == []
+
+
 def explained(db, run):
     """The plans of the statements `run` sends, as the database would carry them out."""
     sent = []

@@ -22,6 +22,9 @@ MAX_ERROR = 2000
 # Events deleted per transaction when pruning: few enough that no transaction grows large
 # or holds the table for long.
 PRUNE_BATCH = 1000
+# Events deleted by one pruning at the most (seconds of work), so that a first pruning of a
+# large backlog does not hold its worker for minutes; the next hour takes the next share.
+PRUNE_MOST = 100_000
 
 
 def now() -> datetime:
@@ -235,11 +238,13 @@ def queued(db: Database, issue_key: str) -> bool:
         ).limit(1)).first() is not None
 
 
-def prune(db: Database, before: datetime, batch: int = PRUNE_BATCH) -> int:
-    """Delete the events finished before `before`, a batch per transaction; how many. Dead
-    events are not finished: they wait for an operator."""
+def prune(db: Database, before: datetime, batch: int = PRUNE_BATCH,
+          most: int = PRUNE_MOST) -> int:
+    """Delete the events finished before `before`, a batch per transaction, `most` at the
+    most; how many. Dead events are not finished: they wait for an operator."""
     pruned = 0
-    while True:
+    while pruned < most:
+        batch = min(batch, most - pruned)
         with db.session() as s:
             old = select(Event.id).where(finished(Event.status), Event.finished_at < before)
             deleted: int = s.execute(  # type: ignore[attr-defined]
@@ -248,4 +253,5 @@ def prune(db: Database, before: datetime, batch: int = PRUNE_BATCH) -> int:
             ).rowcount
         pruned += deleted
         if deleted < batch:
-            return pruned
+            break
+    return pruned
