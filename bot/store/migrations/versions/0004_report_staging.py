@@ -37,14 +37,18 @@ def upgrade() -> None:
                                               server_default=sa.false()))
     op.add_column("snapshot_items", sa.Column("parent", sa.String(300), nullable=True))
     conn = op.get_bind()
-    rows = conn.execute(sa.select(_ITEMS.c.key, _ITEMS.c.data)).all()
-    for start in range(0, len(rows), _BATCH):
+    last = ""
+    # A thousand rows at a time, by key: a snapshot may hold a hundred thousand.
+    while rows := conn.execute(sa.select(_ITEMS.c.key, _ITEMS.c.data)
+                               .where(_ITEMS.c.key > last).order_by(_ITEMS.c.key)
+                               .limit(_BATCH)).all():
         values = []
-        for key, data in rows[start:start + _BATCH]:
+        for key, data in rows:
             item = json.loads(data)
             values.append({"k": key, "scope": _scope(key), "closed": bool(item.get("closed")),
                            "parent": item.get("parent")})
         conn.execute(_ITEMS.update().where(_ITEMS.c.key == sa.bindparam("k")), values)
+        last = rows[-1][0]
     op.create_table(
         "snapshot_staged",
         sa.Column("key", sa.String(300), primary_key=True),
