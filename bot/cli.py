@@ -295,7 +295,7 @@ def _reconcile(args: argparse.Namespace, settings: Settings) -> int:
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report.json_out import json_text
     from bot.report.progress import shown_progress
-    from bot.report.run import for_runtime
+    from bot.report.run import ReportBusy, for_runtime
     from bot.runtime import Runtime, setup_logging
     from bot.trackers.calls import TrackerError
 
@@ -305,7 +305,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         with shown_progress(sys.stderr) as progress:
             job = for_runtime(runtime, progress)
             outcome = job.run(publish=not args.no_publish, dry_run=args.dry_run, full=args.full)
-    except TrackerError as exc:
+    except (TrackerError, ReportBusy) as exc:
         print(f"usecase-bot: report failed: {runtime.secrets.scrub(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     if args.format == "json":

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import Secrets, Settings
 from bot.jobs.scheduler import ReportScheduler
-from bot.report.run import JOB, ReportRun, for_runtime
+from bot.report.run import JOB, ReportBusy, ReportRun, for_runtime
 from bot.report.summary import LABEL, REPORT_MARKER, TITLE
 from bot.runtime import Runtime
 from bot.store import schedule
@@ -192,6 +192,24 @@ def test_a_dry_run_stores_and_writes_nothing(fake, runtime):
     assert outcome.report["totals"]["stories"] == 3
     assert fake.writes() == [] and report_issues(fake) == []
     assert at(runtime, NEXT).run(publish=False).report["previous"] is None
+
+
+def test_a_second_report_while_one_is_made_is_refused_and_spoils_nothing(fake, runtime):
+    seed(fake)
+    first = at(runtime, START)
+    refused: list[str] = []
+
+    def meanwhile(scope: str, read: int) -> None:
+        if not refused:
+            with pytest.raises(ReportBusy) as busy:
+                at(runtime, START).run()
+            refused.append(str(busy.value))
+
+    first.collector.progress = meanwhile
+    assert first.run().report["totals"]["stories"] == 3
+    assert refused == ["another report is being made from this database"]
+    after = at(runtime, NEXT).run(publish=False).report  # the lock was let go
+    assert after["previous"] is not None and after["totals"]["stories"] == 3
 
 
 def test_the_command_prints_the_json(fake, runtime, capsys, monkeypatch):

@@ -15,7 +15,7 @@ from bot.report.collect import Collector, Progress
 from bot.report.json_out import write_json
 from bot.report.model import TrendPoint
 from bot.report.publish import IssueWriter, jira_comment, living_issue, write_files
-from bot.store import snapshots
+from bot.store import locks, snapshots
 from bot.store.db import Database
 from bot.store.queue import now as utc_now
 from bot.store.suspects import suspect_stories
@@ -41,6 +41,10 @@ class Outcome:
     published: list[str] = field(default_factory=list)
 
 
+class ReportBusy(Exception):
+    pass
+
+
 @dataclass
 class ReportRun:
     settings: Settings
@@ -54,6 +58,14 @@ class ReportRun:
     now: Callable[[], datetime] = utc_now
 
     def run(self, publish: bool = True, dry_run: bool = False, full: bool = False) -> Outcome:
+        # Runs stage their snapshots in one table: a second run at once would clear the
+        # first's rows. It is told so instead (the scheduler retries its slot later).
+        with self.db.engine.connect() as conn, locks.held(conn, "report", wait=False) as mine:
+            if not mine:
+                raise ReportBusy("another report is being made from this database")
+            return self._run(publish, dry_run, full)
+
+    def _run(self, publish: bool, dry_run: bool, full: bool) -> Outcome:
         started = self.now()
         collected = self.collector.collect(started, full)
         history = snapshots.trend(self.db)

@@ -18,10 +18,9 @@ from sqlalchemy import Connection, inspect
 
 from bot.config import ConfigError
 
-# Importing the modules that define tables puts them on the shared metadata.
-from bot.store import schedule, snapshots, suspects  # noqa: F401
+# Importing schedule, snapshots and suspects, which define tables, puts them on the metadata.
+from bot.store import locks, schedule, snapshots, suspects  # noqa: F401
 from bot.store.db import Database
-from bot.store.migrations import lock
 from bot.store.migrations.first_schema import TABLES
 from bot.store.models import Base
 
@@ -46,7 +45,7 @@ def upgrade(db: Database) -> str | None:
             raise SchemaError(f"the database is at schema revision '{before}', which this "
                               f"version does not know (newest: '{head()}'): a newer "
                               "usecase-bot migrated it; run that version")
-        with lock.held(conn):
+        with locks.held(conn):
             # Another process may have migrated while this one waited for the lock.
             before = _revision(conn)
             if before != head():
