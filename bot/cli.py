@@ -225,7 +225,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         (server.effective_host, server.effective_port)]
     for host, port in listen:
         shown = f"[{host}]" if ":" in host else host
-        print(f"usecase-bot listening on http://{shown}:{port}", flush=True)
+        # One write, newline included: unbuffered (PYTHONUNBUFFERED), print() writes the
+        # line and its end apart, and a log line on stderr could land between them.
+        sys.stdout.write(f"usecase-bot listening on http://{shown}:{port}\n")
+        sys.stdout.flush()
     # waitress ends its loop, finishing the requests under way, on KeyboardInterrupt.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
