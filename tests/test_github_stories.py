@@ -224,15 +224,7 @@ def test_a_retitled_story_whose_event_failed_midway_is_shown_anew_after_the_retr
         fake, bot, monkeypatch):
     use_case(fake, bot, 1, title="Buy goods")
     child = story(fake, bot, 2, "Use case: #1")
-    real = suspects.note_link
-    failures = iter([OperationalError("UPDATE", {}, Exception("database is locked"))])
-
-    def hiccup(*args, **kwargs):
-        for exc in failures:  # once, after the story's new title is saved
-            raise exc
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(suspects, "note_link", hiccup)
+    fail_once_after(monkeypatch, suspects, "note_link")  # the new title is saved by then
     child["title"] = "Pay with a gift voucher"
     deliver_issue(bot, "edited", child)
     bot.make_due()
@@ -250,3 +242,43 @@ def test_the_bots_own_sub_issue_event_does_not_pin_the_link(fake, bot):
     child["body"] = "Use case: #3"
     deliver_issue(bot, "edited", child)
     assert fake.repos[REPO].sub_issues == {1: [], 3: [child["id"]]}
+
+
+def fail_once_after(monkeypatch, module, name):
+    """`module.name` raises a database hiccup the first time, as a crash right after the
+    write before it would leave things: the event is retried from the start."""
+    real = getattr(module, name)
+    failures = iter([OperationalError("UPDATE", {}, Exception("database is locked"))])
+
+    def hiccup(*args, **kwargs):
+        for exc in failures:
+            raise exc
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, hiccup)
+
+
+def test_a_story_moved_by_an_event_that_failed_right_after_the_link_leaves_the_old_list(
+        fake, bot, monkeypatch):
+    use_case(fake, bot, 1, title="Buy goods")
+    use_case(fake, bot, 3, title="Return goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    fail_once_after(monkeypatch, suspects, "note_link")
+    child["body"] = "Use case: #3"
+    deliver_issue(bot, "edited", child)
+    bot.make_due()
+    bot.drain()
+    assert "### Stories" not in lint_comments(fake, 1)[0]["body"]
+    assert "- #2 Pay with a voucher" in lint_comments(fake, 3)[0]["body"]
+
+
+def test_a_story_unlinked_by_an_event_that_failed_right_after_leaves_the_list(
+        fake, bot, monkeypatch):
+    use_case(fake, bot, 1, title="Buy goods")
+    child = story(fake, bot, 2, "Use case: #1")
+    fail_once_after(monkeypatch, suspects, "forget")
+    child["body"] = "As a customer I want to pay with a voucher."
+    deliver_issue(bot, "edited", child)
+    bot.make_due()
+    bot.drain()
+    assert "### Stories" not in lint_comments(fake, 1)[0]["body"]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from bot.lint import comment as render
 from bot.lint.registry import RULES
-from bot.reconcile import Issue, Tracker, reconcile_issue, request_reconcile
+from bot.reconcile import Issue, Tracker, reconcile_issue
 from bot.reconcile.apply import ensure_reply
 from bot.reconcile.desired import display, key_of
-from bot.reconcile.reconciler import review_story
+from bot.reconcile.reconciler import reconciles, review_story
 from bot.reconcile.tracker import STORY
 from bot.usecase.stories import Command, commands, parent_references
 
@@ -53,9 +53,9 @@ def _link(tracker: Tracker, issue: Issue, argument: str | None) -> list[render.B
     if issue.kind != STORY:
         return render.text_doc("Only a story is linked to a use case.")
     before = tracker.state.link(issue.key)
-    tracker.state.save_link(issue.key, parent, "command", False)
-    if before is not None and before.parent_key != parent:
-        request_reconcile(tracker, before.parent_key)  # it loses the story from its list
+    # The use case it leaves loses it from its list.
+    left = before.parent_key if before is not None and before.parent_key != parent else None
+    tracker.state.save_link(issue.key, parent, "command", False, reconciles(tracker, left))
     reconcile_issue(tracker, issue.key, issue)
     return None
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.jobs import commands
 from bot.lint import comment as render
-from bot.reconcile import reconcile_issue, request_reconcile
+from bot.reconcile import reconcile_issue
 from bot.reconcile.on_jira import JiraTracker, plain
-from bot.reconcile.reconciler import RECONCILE, forget_link, gone, review_story
+from bot.reconcile.reconciler import RECONCILE, forget_link, gone, reconciles, review_story
 from bot.reconcile.tracker import STORY, USE_CASE
 from bot.trackers.jira import JiraIssue
 from bot.trackers.jira_events import is_comment, issue_key
@@ -76,12 +76,11 @@ def link_changed(tracker: JiraTracker, payload: Payload) -> None:
     for story, use_case in ((source, destination), (destination, source)):
         if story.kind != STORY or use_case.kind != USE_CASE:
             continue
+        both = reconciles(tracker, story.key, use_case.key)
         if payload["webhookEvent"] == "issuelink_created":
-            tracker.state.save_link(story.key, use_case.key, "native", True)
+            tracker.state.save_link(story.key, use_case.key, "native", True, both)
         else:
-            forget_link(tracker, story.key)
-        request_reconcile(tracker, story.key)
-        request_reconcile(tracker, use_case.key)
+            forget_link(tracker, story.key, both)
 
 
 def reconcile_requested(tracker: JiraTracker, payload: Payload) -> None:

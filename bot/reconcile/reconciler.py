@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from bot.lint import comment as render
 from bot.reconcile import desired
 from bot.reconcile.apply import ensure_comment, ensure_label
@@ -26,7 +28,7 @@ from bot.reconcile.tracker import (
 )
 from bot.store import queue, suspects
 from bot.store.models import IssueRecord
-from bot.store.state import State
+from bot.store.state import Also, State
 
 RECONCILE = "reconcile"
 # Findings shown per rule when a comment would pass the tracker's limit; None: all of them.
@@ -56,28 +58,40 @@ def reconcile_issue(tracker: Tracker, key: str, seen: Issue | None = None) -> No
     _unlink(tracker, issue)
 
 
-def forget_link(tracker: Tracker, story: str) -> None:
+def forget_link(tracker: Tracker, story: str, then: Also | None = None) -> None:
     """The story names no parent any more: its link and what was noted of it go together."""
-    tracker.state.drop_link(story)
+    tracker.state.drop_link(story, then)
     suspects.forget(tracker.state.db, story)
 
 
 def gone(tracker: Tracker, key: str) -> None:
     """The issue was deleted or moved away: forget it; its parent loses it from the list."""
     link = tracker.state.link(key)
-    tracker.state.forget_issue(key)
+    tracker.state.forget_issue(key, reconciles(tracker, link.parent_key if link else None))
     suspects.forget(tracker.state.db, key)
-    if link is not None:
-        request_reconcile(tracker, link.parent_key)
 
 
 def request_reconcile(tracker: Tracker, key: str) -> None:
     """Queue a reconcile of `key`, to run in that issue's own turn."""
-    if not tracker.reaches(key):
-        return  # the other tracker is not configured: nothing there to keep current
-    payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else {"key": key}
-    queue.enqueue(tracker.state.db, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
-                  RECONCILE, None, key, json.dumps(payload))
+    with tracker.state.db.session() as s:
+        reconciles(tracker, key)(s)
+
+
+def reconciles(tracker: Tracker, *keys: str | None) -> Also:
+    """What queues reconciles of `keys` in a transaction of the caller's, for a change of
+    links that calls for them: saved together, no crash can leave the one without the
+    other (a retried event would find the change made and never ask again)."""
+
+    def queued(session: Session) -> None:
+        for key in keys:
+            # Not reached: the other tracker is not configured, nothing there to keep current.
+            if key is not None and tracker.reaches(key):
+                payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else \
+                    {"key": key}
+                queue.add(session, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
+                          RECONCILE, key, json.dumps(payload))
+
+    return queued
 
 
 # ---------------------------------------------------------------- use cases
@@ -155,12 +169,11 @@ def _story(tracker: Tracker, issue: Issue) -> None:
             title = parent.title if parent is not None else ""
             tracker.link_remotely(issue, parent_key, title)
     source = existing.source if existing is not None else "text"
-    state.save_link(issue.key, parent_key, source, True)
+    moved_from = existing.parent_key if existing is not None and \
+        existing.parent_key != parent_key else None
+    state.save_link(issue.key, parent_key, source, True,
+                    reconciles(tracker, moved_from, None if done else parent_key))
     suspects.note_link(state.db, issue.key, parent_key, queue.now())
-    if existing is not None and existing.parent_key != parent_key:
-        request_reconcile(tracker, existing.parent_key)
-    if not done:
-        request_reconcile(tracker, parent_key)
     _adopted(tracker, issue, desired.display(parent_key, issue.scope))
 
 
@@ -221,8 +234,7 @@ def _unlink(tracker: Tracker, issue: Issue) -> None:
         # The bot made it from the story's words: it goes with them, as it moves when they
         # name another use case. One made by hand stays.
         tracker.unlink_natively(issue, link.parent_key)
-    forget_link(tracker, issue.key)
-    request_reconcile(tracker, link.parent_key)
+    forget_link(tracker, issue.key, reconciles(tracker, link.parent_key))
 
 
 def _orphan(tracker: Tracker, issue: Issue, problem: str | None) -> None:

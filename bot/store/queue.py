@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from bot.store.db import Database
 from bot.store.models import DEAD, DONE, PENDING, PROCESSING, Event, finished, unfinished
@@ -77,19 +77,29 @@ def enqueue(
 ) -> bool:
     """Store an event; False when the same delivery was stored before (a redelivery), unless
     that one is dead: then it is queued again, so a redelivery is an operator's retry."""
-    stamp = now()
     try:
         # A Core insert on a connection of its own: the ORM's unit of work, identity map and
         # session cost more than the insert itself, on the path a webhook waits for.
         with db.engine.begin() as conn:
-            conn.execute(_INSERT, {
-                "tracker": tracker, "delivery": delivery, "event": event, "action": action,
-                "issue_key": issue_key, "payload": payload, "status": PENDING, "attempts": 0,
-                "next_attempt_at": stamp, "received_at": stamp,
-            })
+            conn.execute(_INSERT, _fresh(tracker, delivery, event, action, issue_key, payload))
     except IntegrityError:
         return _revive(db, (Event.tracker == tracker) & (Event.delivery == delivery)) == 1
     return True
+
+
+def add(session: Session, tracker: str, delivery: str, event: str, issue_key: str,
+        payload: str) -> None:
+    """Queue an event in the caller's transaction: it is stored if and only if the change
+    that calls for it is, so a crash between the two cannot lose it."""
+    session.add(Event(**_fresh(tracker, delivery, event, None, issue_key, payload)))
+
+
+def _fresh(tracker: str, delivery: str, event: str, action: str | None, issue_key: str,
+           payload: str) -> dict[str, object]:
+    stamp = now()
+    return {"tracker": tracker, "delivery": delivery, "event": event, "action": action,
+            "issue_key": issue_key, "payload": payload, "status": PENDING, "attempts": 0,
+            "next_attempt_at": stamp, "received_at": stamp}
 
 
 def claim(db: Database, worker: str, lease: timedelta = LEASE,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.store.db import Database
 from bot.store.models import (
@@ -19,6 +21,9 @@ from bot.store.models import (
     TeamSource,
 )
 
+# What else a change writes in its own transaction: the reconciles it calls for, which a
+# crash between two transactions would lose (the retried event finds the change made).
+Also = Callable[[Session], None]
 
 class State:
     def __init__(self, db: Database) -> None:
@@ -42,8 +47,10 @@ class State:
                 query = query.where(IssueRecord.repo == repo)
             return list(s.execute(query.order_by(IssueRecord.key)).scalars())
 
-    def forget_issue(self, key: str) -> None:
+    def forget_issue(self, key: str, then: Also | None = None) -> None:
         with self.db.session() as s:
+            if then is not None:
+                then(s)
             for model, column in ((IssueRecord, IssueRecord.key),
                                   (BotComment, BotComment.issue_key),
                                   (LabelState, LabelState.issue_key),
@@ -100,14 +107,19 @@ class State:
         with self.db.session() as s:
             return s.get(StoryLink, story_key)
 
-    def save_link(self, story_key: str, parent_key: str, source: str, linked: bool) -> None:
+    def save_link(self, story_key: str, parent_key: str, source: str, linked: bool,
+                  then: Also | None = None) -> None:
         with self.db.session() as s:
             s.merge(StoryLink(story_key=story_key, parent_key=parent_key, source=source,
                               linked=linked))
+            if then is not None:
+                then(s)
 
-    def drop_link(self, story_key: str) -> None:
+    def drop_link(self, story_key: str, then: Also | None = None) -> None:
         with self.db.session() as s:
             s.execute(delete(StoryLink).where(StoryLink.story_key == story_key))
+            if then is not None:
+                then(s)
 
     def stories_of(self, parent_key: str) -> list[StoryLink]:
         with self.db.session() as s:
