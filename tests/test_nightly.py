@@ -100,11 +100,11 @@ def test_the_first_run_reads_everything_and_the_next_only_what_changed_since(fak
 
 
 def test_issues_are_read_in_pages_of_100_without_a_request_per_issue(fake, runtime):
-    for number in range(1, 151):
+    for number in range(1, 102):  # one more than a page
         use_case(fake, number)
     mark = len(fake.log)
     result = at(runtime, START).run()
-    assert result.scopes[0].read == 150
+    assert result.scopes[0].read == 101
     listed = [q for q in fake.listings if q["labels"] == "use-case"]
     assert [q.get("page", "1") for q in listed] == ["1", "2"]
     assert {q["per_page"] for q in listed} == {"100"}
@@ -329,13 +329,13 @@ def jira_description(fake: FakeJira, wiki: str) -> object:
 
 def test_jira_projects_are_searched_in_pages_of_100_then_by_update_time(jira):
     fake, env = jira
-    for n in range(1, 151):
+    for n in range(1, 102):  # one more than a page
         fake.add_issue(f"UC-{n}", f"Use case {n}", jira_description(fake, JIRA_BODY))
     fake.add_issue("UC-500", "A bug", "Not a use case", issue_type="Bug")
     runtime = Runtime.build(Settings(), Secrets.from_env(env))
     now = datetime.now(UTC).replace(tzinfo=None)
     first = at(runtime, now).run()
-    assert first.ok and first.scopes[0].read == 150 and first.scopes[0].changed == 150
+    assert first.ok and first.scopes[0].read == 101 and first.scopes[0].changed == 101
     endpoint = "/rest/api/3/search/jql" if fake.deployment == "Cloud" else "/rest/api/2/search"
     searched = [c for c in fake.log if c[1] == endpoint]
     assert len(searched) == 2
