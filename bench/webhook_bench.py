@@ -128,6 +128,8 @@ def post(port: int, body: bytes, signature: str) -> int:
         answer = conn.getresponse()
         answer.read()
         return answer.status
+    except OSError:
+        return 0  # reset or refused: an error of the run, not the end of its client
     finally:
         conn.close()
 
@@ -208,15 +210,17 @@ def free_port() -> int:
         return port
 
 
-def gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    """The Procfile's web line with only the app and the port changed."""
+def gunicorn(target: str, env: dict[str, str],
+             log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The Procfile's web line with only the app and the port changed; its output in `log`."""
     port = free_port()
     command = [f"127.0.0.1:{port}" if part.startswith("0.0.0.0:") else part
                for part in procfile_web()]
     command[-1] = target
     command[0] = str(Path(sys.executable).with_name("gunicorn"))
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with log.open("wb") as output:
+        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env},
+                                stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -247,16 +251,23 @@ def measure(target: Target, body: bytes, signature: str) -> tuple[Run, Run]:
         env = target.env(Path(tmp))
         if target.name == "bot-postgresql":
             emptied(env["DATABASE_URL"])
-        proc, port = gunicorn(target.app, env)
+        log = Path(tmp) / "gunicorn.log"
+        proc, port = gunicorn(target.app, env, log)
         try:
             for _ in range(50):  # both workers warm, schema made
                 if post(port, body, signature) != 202:
                     raise SystemExit(f"{target.name} does not answer 202")
-            return (burst(port, body, signature, BURST_SECONDS),
+            runs = (burst(port, body, signature, BURST_SECONDS),
                     steady(port, body, signature, STEADY_RATE, STEADY_SECONDS))
         finally:
             proc.terminate()
             proc.wait(timeout=60)
+        if any(run.errors for run in runs):
+            said = [line for line in log.read_text(errors="replace").splitlines()
+                    if not line.startswith("POST ")]  # the access log's lines
+            print(f"{target.name}: errors; gunicorn said:", *said[-20:], sep="\n  ",
+                  file=sys.stderr)
+        return runs
 
 
 def emptied(url: str) -> None:
