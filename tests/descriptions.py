@@ -19,19 +19,14 @@ from tests.fake_http import SHARED_FIXTURES, OpenApiCheck, load_check
 _ENV = {"github": "USECASE_BOT_TEST_GITHUB_OPENAPI", "jira": "USECASE_BOT_TEST_JIRA_OPENAPI"}
 
 
-def description_path(tracker: str) -> Path:
-    named = os.environ.get(_ENV[tracker])
-    return Path(named) if named else SHARED_FIXTURES / tracker / "openapi-subset.json"
-
-
 @cache
 def api_check(tracker: str) -> OpenApiCheck | None:
     """The tracker's request check, read once per session: the published GitHub description
     is 13 MB of JSON."""
-    path = description_path(tracker)
     named = os.environ.get(_ENV[tracker])
-    if named and not path.is_file():
-        raise FileNotFoundError(f"{_ENV[tracker]} names {path}, which does not exist")
+    if named and not Path(named).is_file():
+        raise FileNotFoundError(f"{_ENV[tracker]} names {named}, which does not exist")
+    path = Path(named) if named else SHARED_FIXTURES / tracker / "openapi-subset.json"
     check = load_check(path)
     if check is None:
         warnings.warn(f"{path} is absent: requests to the fake {tracker} are NOT checked "
