@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -17,19 +18,19 @@ def db(request, tmp_path):
     yield from open_database(request.param, tmp_path)
 
 
-def learn_at_once(state: State, tracker: str, workers: int) -> list[BaseException]:
-    """`workers` threads learning the bot's login at the same moment; what they raised."""
+def at_once(act: Callable[[], object], workers: int) -> list[BaseException]:
+    """`workers` threads doing `act` at the same moment; what they raised."""
     start = threading.Barrier(workers)
     errors: list[BaseException] = []
 
-    def learn() -> None:
+    def run() -> None:
         start.wait()
         try:
-            state.learn_identity(tracker, "usecase-bot[bot]")
+            act()
         except BaseException as exc:  # reported to the test, not lost in the thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=learn) for _ in range(workers)]
+    threads = [threading.Thread(target=run) for _ in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
@@ -39,9 +40,19 @@ def learn_at_once(state: State, tracker: str, workers: int) -> list[BaseExceptio
 
 def test_workers_learning_the_bots_login_at_the_same_moment_all_succeed(db):
     state = State(db)
-    errors = [e for n in range(15) for e in learn_at_once(state, f"tracker-{n}", 4)]
+    errors = [e for n in range(15) for e in at_once(
+        lambda n=n: state.learn_identity(f"tracker-{n}", "usecase-bot[bot]"), 4)]
     assert errors == []
     assert state.identity("tracker-0") == "usecase-bot[bot]"
+
+
+def test_workers_noting_a_repositorys_new_label_at_the_same_moment_all_succeed(db):
+    # Each worker made (or was told GitHub already has) the label, then notes it as known.
+    state = State(db)
+    errors = [e for n in range(15) for e in at_once(
+        lambda n=n: state.save_known_label(f"acme/shop{n}", "use-case"), 4)]
+    assert errors == []
+    assert state.label_known("acme/shop0", "use-case")
 
 
 def test_a_write_that_waited_for_its_slot_while_a_rate_limit_was_met_is_not_sent(db):

@@ -142,6 +142,11 @@ def test_four_worker_processes_one_killed_handle_every_event_once_in_order(
     replacement_log = (tmp_path / "spare.log").read_text()
     # Taken back by the replacement at its start, not after the lease ran out.
     assert f"took back {len(held)} event(s)" in replacement_log
+    # Nothing failed along the way: a retried event would hide a race between the workers.
+    troubles = [line for log in sorted(tmp_path.glob("*.log"))
+                for line in log.read_text().splitlines()
+                if " WARNING " in line or " ERROR " in line]
+    assert troubles == []
 
     with database.session() as s:
         events = list(s.execute(select(Event).order_by(Event.id)).scalars())

@@ -99,7 +99,7 @@ class State:
 
     def save_known_label(self, repo: str, label: str) -> None:
         with self.db.session() as s:
-            s.merge(KnownLabel(repo=repo, label=label))
+            self.db.insert_missing(s, KnownLabel, {"repo": repo, "label": label})
 
     # ------------------------------------------------------------ stories
 
