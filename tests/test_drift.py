@@ -4,16 +4,30 @@ database does (tests/test_report_snapshots.py checks the database's against it).
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.report.drift import report, trend_point
-from bot.report.model import StoryRow, StorySnap, TrendPoint, UseCaseRow, UseCaseSnap, scope_of
+from bot.report.drift import OpenUseCases, per_use_case, ref_order, report, trend_point
+from bot.report.model import (
+    PerUseCase,
+    StoryRow,
+    StorySnap,
+    TrendPoint,
+    UseCaseRow,
+    UseCaseSnap,
+    ref_of,
+    scope_of,
+)
 from bot.store.suspects import Suspect
+from bot.usecase.similarity import Candidate, Weights, _tokens, best_parents, suggest
 
 DAY1, DAY2 = datetime(2026, 11, 23, 2), datetime(2026, 11, 24, 2)
 CHANGED = datetime(2026, 11, 23, 14, 2)
@@ -46,7 +60,8 @@ def snap(at: datetime, *items: UseCaseSnap | StorySnap) -> Snapshot:
 
 def joined(current: Snapshot, previous: Snapshot | None
            ) -> tuple[list[StoryRow], list[UseCaseRow]]:
-    """The rows of `current` against `previous`: use cases by repository, each in turn."""
+    """The rows of `current` against `previous`: use cases by repository, each in turn, with
+    their stories now and how many of those did not name them before."""
     now = {u.key: u for u in current.use_cases}
     then = {u.key: u for u in previous.use_cases} if previous else {}
     old = {s.key: s for s in previous.stories} if previous else {}
@@ -65,11 +80,25 @@ def joined(current: Snapshot, previous: Snapshot | None
     return stories, use_cases
 
 
+def per_case_rows(use_cases: Sequence[UseCaseRow]) -> list[tuple[str, int, int]]:
+    """The use cases stories name, with their counts, in the order the database gives them
+    (`snapshots.per_use_case`): most stories first, then by ref."""
+    rows = [(row.after.key, row.stories, row.added) for row in use_cases if row.stories]
+    return sorted(rows, key=lambda row: (-row[1], ref_order(ref_of(row[0]))))
+
+
+def open_use_cases_of(snapshot: Snapshot) -> OpenUseCases:
+    return lambda scope: [u for u in snapshot.use_cases
+                          if scope_of(u.key) == scope and not u.closed]
+
+
 def drift(current: Snapshot, previous: Snapshot | None, suspects: Sequence[Suspect] = (),
           history: Sequence[TrendPoint] = ()) -> dict[str, Any]:
     stories, use_cases = joined(current, previous)
+    per_case = PerUseCase(per_use_case(per_case_rows(use_cases), previous is not None))
     return report(current.taken_at, previous.taken_at if previous else None, stories,
-                  use_cases, suspects, history)
+                  use_cases, suspects, history, stories_per_use_case=per_case,
+                  open_use_cases=open_use_cases_of(current))
 
 
 CASES: list[tuple[str, Snapshot | None, Snapshot, dict[str, Any]]] = [
@@ -104,6 +133,10 @@ CASES: list[tuple[str, Snapshot | None, Snapshot, dict[str, Any]]] = [
      snap(DAY2, uc(3), uc(4), story(7, 3), story(8, 3), story(9, 3), story(10, 4)),
      {"stories_per_use_case": [{"ref": "o/r#3", "stories": 3, "added_since_previous": 2},
                                {"ref": "o/r#4", "stories": 1, "added_since_previous": 1}]}),
+    ("the first report counts no story as added",
+     None, snap(DAY2, uc(3), uc(4, closed=True), story(7, 3), story(8, 4)),
+     {"stories_per_use_case": [{"ref": "o/r#3", "stories": 1, "added_since_previous": 0},
+                               {"ref": "o/r#4", "stories": 1, "added_since_previous": 0}]}),
     ("open stories of a closed use case are listed; a closed use case is never uncovered",
      None, snap(DAY2, uc(3, closed=True), uc(5, closed=True), story(11, 3),
                 story(12, 3, closed=True)),
@@ -170,11 +203,63 @@ def test_the_use_cases_of_a_repository_must_come_together() -> None:
     rows = [UseCaseRow(None, UseCaseSnap(key=key), 0, 0)
             for key in ("github:o/r#1", "github:o/s#1", "github:o/r#2")]
     with pytest.raises(ValueError, match="o/r"):
-        report(DAY2, None, [], rows, [], [])
+        report(DAY2, None, [], rows, [], [], stories_per_use_case=[],
+               open_use_cases=lambda scope: [])
 
 
-def test_stories_per_use_case_are_most_first_then_in_ref_order() -> None:
-    rows = [UseCaseRow(None, UseCaseSnap(key=f"github:{ref}"), stories, 0)
-            for ref, stories in (("o/r#10", 2), ("o/r#9", 2), ("o/r#5", 3), ("o/q#11", 2))]
-    got = report(DAY2, None, [], rows, [], [])["stories_per_use_case"]
-    assert [row["ref"] for row in got] == ["o/r#5", "o/q#11", "o/r#9", "o/r#10"]
+class _WholeIndex:
+    """Likely parents as they were weighed before the report streamed them: every
+    candidate's weights held at once, each story scored against them all. The streaming
+    scorer must say exactly what this said."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self._refs = [c.ref for c in candidates]
+        docs = [Counter(_tokens(c.text)) for c in candidates]
+        self._df = Counter(w for d in docs for w in d)
+        self._n = len(docs)
+        self._vectors = [self._vector(d) for d in docs]
+        self._norms = [math.sqrt(sum(v * v for v in vec.values())) or 1.0
+                       for vec in self._vectors]
+
+    def _vector(self, counts: Counter[str]) -> dict[str, float]:
+        n, df = self._n, self._df
+        return {w: (1 + math.log(c)) * math.log((n + 1) / (df.get(w, 0) + 1) + 1)
+                for w, c in counts.items()}
+
+    def best(self, story: str, limit: int = 3) -> list[str]:
+        if not self._n:
+            return []
+        query = self._vector(Counter(_tokens(story)))
+        qnorm = math.sqrt(sum(v * v for v in query.values())) or 1.0
+        scored = []
+        for ref, vec, norm in zip(self._refs, self._vectors, self._norms, strict=True):
+            dot = sum(query[w] * vec[w] for w in query.keys() & vec.keys())
+            if dot > 0:
+                scored.append((dot / (qnorm * norm), ref))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [ref for _, ref in scored[:limit]]
+
+
+# Few words, so that texts share them, tie and repeat; plurals and stop words among them.
+_WORDS = ["customer", "customers", "pays", "card", "cards", "refund", "the", "item", "items",
+          "clerk", "returns", "goods", "receipt", "système", "42", "ship", "order", "a"]
+_texts = st.lists(st.sampled_from(_WORDS), max_size=8).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(candidates=st.lists(_texts, max_size=12), stories=st.lists(_texts, min_size=1,
+                                                                   max_size=5),
+       limit=st.integers(min_value=0, max_value=4))
+def test_streaming_suggestions_are_those_of_the_whole_index(candidates: list[str],
+                                                            stories: list[str],
+                                                            limit: int) -> None:
+    # Refs out of order, so that ties are broken by ref and not by arrival.
+    pool = [Candidate(f"o/r#{(n * 7) % 13}", text) for n, text in enumerate(candidates)]
+    weights = Weights()
+    for candidate in pool:
+        weights.add(candidate.text)
+    got = best_parents({f"s{n}": text for n, text in enumerate(stories)}, iter(pool),
+                       weights, limit)
+    whole = _WholeIndex(pool)
+    assert got == {f"s{n}": whole.best(text, limit) for n, text in enumerate(stories)}
+    assert [suggest(text, pool, limit) for text in stories] == list(got.values())

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.report import summary
-from bot.report.drift import report
+from bot.report.drift import per_use_case, report
 from bot.report.json_out import json_text
 from bot.report.model import PerUseCase, StoryRow, StorySnap, UseCaseRow, UseCaseSnap
+from tests.test_drift import per_case_rows
 
 
 def big_report(orphans: int, covered: int = 0) -> dict[str, Any]:
@@ -21,7 +22,9 @@ def big_report(orphans: int, covered: int = 0) -> dict[str, Any]:
     stories = [StoryRow(StorySnap(key=f"github:o/r#{n}",
                                   title=f"A story with a long title {n} " * 3), None, False)
                for n in range(covered + 2, covered + orphans + 2)]
-    return report(datetime(2026, 11, 24, 2), None, stories, use_cases, [], [])
+    return report(datetime(2026, 11, 24, 2), None, stories, use_cases, [], [],
+                  stories_per_use_case=PerUseCase(per_use_case(per_case_rows(use_cases), False)),
+                  open_use_cases=lambda scope: [row.after for row in use_cases])
 
 
 def test_a_short_report_lists_everything() -> None:

@@ -4,6 +4,7 @@ snapshot as it was until it is saved."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot.store import snapshots
 from bot.store.db import Database
 from bot.store.snapshots import Stored
 from tests.databases import KINDS, open_database
-from tests.test_drift import CASES, DAY1, Snapshot, joined, snap, story, uc
+from tests.test_drift import CASES, DAY1, Snapshot, joined, per_case_rows, snap, story, uc
 
 POINT = TrendPoint(date="2026-11-23", orphan_stories=0, stories=0, use_cases=0)
 
@@ -71,6 +72,45 @@ def test_the_database_joins_the_rows_as_the_drift_expects(db: Database, name: st
     stories, use_cases = joined(current, previous)
     assert from_database(db) == (sorted(stories, key=lambda r: r.story.key),
                                  sorted(use_cases, key=lambda r: r.after.key))
+    assert list(snapshots.per_use_case(db)) == per_case_rows(use_cases)
+
+
+# Refs whose order a locale's collation would change: case, punctuation before the number,
+# a scope that starts another, numbers of more digits.
+TRICKY = ["github:o/r#10", "github:o/r#9", "github:o/r#5", "github:o/q#11", "github:o/R#2",
+          "github:o/r-x#2", "github:o/r.x#2", "github:o/r_x#1", "github:o/rx#3",
+          "github:O/r#1", "github:o/r#100", "github:a-b/c#7", "jira:AB-2", "jira:AB-10",
+          "jira:AB2-1", "jira:A_B-1", "jira:ABC-1", "jira:Z-1"]
+
+
+def covering(counts: dict[str, int]) -> Snapshot:
+    """Use cases with as many stories naming each as `counts` says."""
+    stories, n = [], 1
+    for key, count in counts.items():
+        for _ in range(count):
+            stories.append(StorySnap(key=f"github:o/stories#{n}", parent=key))
+            n += 1
+    return Snapshot(DAY1, tuple(UseCaseSnap(key=key) for key in counts), tuple(stories))
+
+
+def test_stories_per_use_case_come_most_stories_first_then_in_ref_order(db: Database) -> None:
+    store(db, None)
+    stage(db, covering({"github:o/r#10": 2, "github:o/r#9": 2, "github:o/r#5": 3,
+                        "github:o/q#11": 2}), None)
+    assert [ref for ref, _, _ in snapshots.per_use_case(db)] == [
+        "github:o/r#5", "github:o/q#11", "github:o/r#9", "github:o/r#10"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_database_sorts_stories_per_use_case_as_python_does(db: Database,
+                                                                seed: int) -> None:
+    draw = random.Random(seed)
+    keys = draw.sample(TRICKY, 12) + [f"github:o/r#{draw.randrange(1, 10**6)}"
+                                      for _ in range(8)]
+    current = covering({key: draw.randint(1, 3) for key in dict.fromkeys(keys)})
+    store(db, None)
+    stage(db, current, None)
+    assert list(snapshots.per_use_case(db)) == per_case_rows(joined(current, None)[1])
 
 
 def test_use_cases_come_a_repository_after_another(db: Database) -> None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.report.model import (
-    PerUseCase,
     StoryRow,
     StorySnap,
     Suspect,
@@ -24,7 +23,7 @@ from bot.report.model import (
     ref_of,
     scope_of,
 )
-from bot.usecase.similarity import Candidate, Index
+from bot.usecase.similarity import Candidate, Weights, best_parents
 
 _NUMBER = re.compile(r"(\d+)$")
 
@@ -83,20 +82,27 @@ class _Stories:
             self.open_suspected.add(story.key)
 
 
+# The open use cases of a repository or project, read again to score them against its
+# orphans once their words' weights are known.
+OpenUseCases = Callable[[str], Iterable[UseCaseSnap]]
+
+
 class _UseCases:
     """What the report keeps of the use cases streaming past, and the suggestions for the
-    orphans of each repository or project, weighed when its use cases have gone by."""
+    orphans of each repository or project: the words of its open use cases are counted as
+    they go by, and once they have, the use cases are read again and scored."""
 
-    def __init__(self, orphans: dict[str, list[StorySnap]]) -> None:
+    def __init__(self, orphans: dict[str, list[StorySnap]], open_use_cases: OpenUseCases
+                 ) -> None:
         self.count = self.incomplete = 0
         self.changed: list[dict[str, Any]] = []
         self.new: list[str] = []
         self.uncovered: list[str] = []
-        self.per_use_case: list[tuple[str, int, int]] = []
         self.suggested: dict[str, list[str]] = {}
         self._orphans = orphans
+        self._open_use_cases = open_use_cases
         self._scope: str | None = None
-        self._candidates: list[Candidate] = []
+        self._weights = Weights()
         self._done: set[str] = set()
 
     def take(self, row: UseCaseRow, compared: bool) -> None:
@@ -114,49 +120,54 @@ class _UseCases:
                 self.new.append(uc.key)
         elif row.before.flows_hash != uc.flows_hash:
             self.changed.append(changed_flows(row.before, uc))
-        if row.stories:
-            self.per_use_case.append((ref_of(uc.key), row.stories, row.added if compared else 0))
-        elif not uc.closed:
+        if not row.stories and not uc.closed:
             self.uncovered.append(uc.key)
         if not uc.closed and scope in self._orphans:
-            self._candidates.append(Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps))))
+            self._weights.add(_candidate(uc).text)
 
     def finish(self) -> None:
         self._suggest()
 
     def _suggest(self) -> None:
-        """Weigh the finished scope's open use cases once, for its orphans only."""
+        """Score the finished scope's open use cases, for its orphans only."""
         if self._scope is None:
             return
-        self._done.add(self._scope)
-        if self._candidates:
-            index = Index(self._candidates)
-            for story in self._orphans[self._scope]:
-                self.suggested[story.key] = index.best(f"{story.title}\n{story.words}")
-        self._candidates = []
+        scope, self._scope = self._scope, None
+        self._done.add(scope)
+        if scope in self._orphans and self._weights:
+            stories = {s.key: f"{s.title}\n{s.words}" for s in self._orphans[scope]}
+            candidates = (_candidate(uc) for uc in self._open_use_cases(scope))
+            self.suggested.update(best_parents(stories, candidates, self._weights))
+        self._weights = Weights()
+
+
+def _candidate(uc: UseCaseSnap) -> Candidate:
+    """What a use case is about, for suggesting it as a story's parent."""
+    return Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps)))
 
 
 def _by_ref(keys: Iterable[str]) -> list[str]:
     return sorted((ref_of(k) for k in keys), key=ref_order)
 
 
-def _per_use_case(rows: list[tuple[str, int, int]]) -> PerUseCase:
-    """Most stories first, then in ref order. Sorted a part of the order at a time, the
-    last part first (each sort keeps the order of equal keys), so that a pass holds one
-    small key per row rather than a tuple."""
-    for part in (2, 1, 0):
-        rows.sort(key=lambda row: ref_order(row[0])[part])
-    rows.sort(key=lambda row: row[1], reverse=True)
-    return PerUseCase(rows)
+def per_use_case(rows: Iterable[tuple[str, int, int]], compared: bool
+                 ) -> Iterator[tuple[str, int, int]]:
+    """`stories_per_use_case`'s rows (ref, stories, added) from the use cases' keys with
+    their stories and those added since the snapshot before; the first report has none
+    added. The rows come in the report's order: most stories first, then by `ref_order`."""
+    return ((ref_of(key), stories, added if compared else 0) for key, stories, added in rows)
 
 
 def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[StoryRow],
            use_cases: Iterable[UseCaseRow], suspects: Sequence[Suspect],
-           history: Sequence[TrendPoint]) -> dict[str, Any]:
+           history: Sequence[TrendPoint], *, stories_per_use_case: Sequence[dict[str, Any]],
+           open_use_cases: OpenUseCases) -> dict[str, Any]:
     """The report of the snapshot taken at `taken_at` against the one taken at `previous_at`
     (None for the first report). `use_cases` must bring each repository's or project's
     use cases one after another. `history`: the trend points of the snapshots before this
-    one, oldest first."""
+    one, oldest first. `stories_per_use_case` goes into the report as it is: it is as long
+    as a fifth of the issues, so the caller streams it (`per_use_case`). `open_use_cases`
+    reads a repository's open use cases again, to score them as its orphans' parents."""
     compared = previous_at is not None
     told = _Stories(suspects)
     for story_row in stories:
@@ -164,7 +175,7 @@ def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[S
     orphans: dict[str, list[StorySnap]] = {}
     for story, _ in told.orphans:
         orphans.setdefault(scope_of(story.key), []).append(story)
-    seen = _UseCases(orphans)
+    seen = _UseCases(orphans, open_use_cases)
     for use_case_row in use_cases:
         seen.take(use_case_row, compared)
     seen.finish()
@@ -186,7 +197,7 @@ def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[S
         "changed_use_cases": sorted(seen.changed, key=lambda c: ref_order(c["ref"])),
         "new_use_cases": _by_ref(seen.new),
         "uncovered_use_cases": _by_ref(seen.uncovered),
-        "stories_per_use_case": _per_use_case(seen.per_use_case),
+        "stories_per_use_case": stories_per_use_case,
         "stories_on_closed_use_cases": _by_ref(told.on_closed),
         "suspect_stories": [{"ref": ref_of(s.story), "use_case": ref_of(s.use_case),
                              "use_case_changed": stamp(s.use_case_changed)}

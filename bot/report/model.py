@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any, NamedTuple, Protocol, overload
 
 from pydantic import BaseModel, ConfigDict
@@ -61,27 +63,45 @@ class UseCaseRow(NamedTuple):
 
 class PerUseCase(Sequence[dict[str, Any]]):
     """The report's `stories_per_use_case`: a row per covered use case, so as many rows as
-    a fifth of the issues; kept as tuples, each read as the contract's object."""
+    a fifth of the issues. They are kept in a temporary file, a line each, as they come
+    (in the report's order), and read back a part at a time whenever asked for: the JSON
+    writes them all, the page and the issue body show the first few."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_file", "_len")
 
-    def __init__(self, rows: list[tuple[str, int, int]]) -> None:
-        self._rows = rows
+    def __init__(self, rows: Iterable[tuple[str, int, int]]) -> None:
+        # Open as long as the report is, and gone with it.
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115
+        self._len = 0
+        for row in rows:
+            self._file.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            self._len += 1
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return self._len
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
     @overload
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [_per_use_case(row) for row in self._rows[index]]
-        return _per_use_case(self._rows[index])
+        wanted = range(self._len)[index]
+        if isinstance(wanted, int):
+            return next(islice(self, wanted, None))
+        # Only the rows up to the last one wanted are read: the page wants the first 200.
+        rows = list(islice(self, max(wanted) + 1)) if wanted else []
+        return [rows[n] for n in wanted]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (_per_use_case(row) for row in self._rows)
+        # Each reader keeps its own place, so that two may read the file in turns.
+        at = 0
+        while True:
+            self._file.seek(at)
+            lines = self._file.readlines(_READ)
+            if not lines:
+                return
+            at = self._file.tell()
+            yield from (_per_use_case(json.loads(line)) for line in lines)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
@@ -89,7 +109,11 @@ class PerUseCase(Sequence[dict[str, Any]]):
     __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
 
 
-def _per_use_case(row: tuple[str, int, int]) -> dict[str, Any]:
+# Bytes of rows read from the file at a time.
+_READ = 64 * 1024
+
+
+def _per_use_case(row: list[Any]) -> dict[str, Any]:
     ref, stories, added = row
     return {"ref": ref, "stories": stories, "added_since_previous": added}
 

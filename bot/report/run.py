@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.report import drift, summary
 from bot.report.collect import Collector, Progress
 from bot.report.json_out import write_json
-from bot.report.model import TrendPoint
+from bot.report.model import PerUseCase, TrendPoint
 from bot.report.publish import IssueWriter, jira_comment, living_issue, write_files
 from bot.store import locks, snapshots
 from bot.store.db import Database
@@ -69,8 +69,15 @@ class ReportRun:
         started = self.now()
         collected = self.collector.collect(started, full)
         history = snapshots.trend(self.db)
+        # The rows come from the database in the report's order and wait in a file: the
+        # report would otherwise hold a row per covered use case.
+        per_use_case = PerUseCase(drift.per_use_case(snapshots.per_use_case(self.db),
+                                                     collected.previous is not None))
         report = drift.report(started, collected.previous, snapshots.stories(self.db),
-                              snapshots.use_cases(self.db), suspect_stories(self.db), history)
+                              snapshots.use_cases(self.db), suspect_stories(self.db), history,
+                              stories_per_use_case=per_use_case,
+                              open_use_cases=lambda scope: snapshots.open_use_cases(self.db,
+                                                                                    scope))
         point = drift.trend_point(report)
         before = _totals(history[-1]) if history else None
         outcome = Outcome(report, [p.model_dump() for p in (*history, point)],

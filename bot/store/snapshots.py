@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     and_,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -202,21 +203,8 @@ def use_cases(db: Database) -> Iterator[UseCaseRow]:
     """The run's use cases, a repository or project after another, each with its stored
     row and its stories now, and how many of those did not name it before."""
     current = _current()
-    story, use_case = current.alias("story"), current.alias("use_case")
-    items = SnapshotItem.__table__
-    before, was, its_parent = items.alias("before"), items.alias("was"), \
-        items.alias("its_parent")
-    # A story named the same use case before, and that use case was in the snapshot then.
-    kept = and_(was.c.key.is_not(None), its_parent.c.key.is_not(None))
-    counts = (select(story.c.parent, func.count().label("stories"),
-                     func.sum(case((kept, 0), else_=1)).label("added"))
-              .select_from(story)
-              .outerjoin(was, and_(was.c.key == story.c.key, was.c.kind == STORY,
-                                   was.c.parent == story.c.parent))
-              .outerjoin(its_parent, and_(its_parent.c.key == was.c.parent,
-                                          its_parent.c.kind == USE_CASE))
-              .where(story.c.kind == STORY, story.c.parent.is_not(None))
-              .group_by(story.c.parent).subquery("counts"))
+    use_case, counts = current.alias("use_case"), _story_counts(current)
+    before = SnapshotItem.__table__.alias("before")
     query = (select(use_case.c.data, before.c.data, counts.c.stories, counts.c.added)
              .select_from(use_case)
              .outerjoin(before, and_(before.c.key == use_case.c.key,
@@ -230,6 +218,64 @@ def use_cases(db: Database) -> Iterator[UseCaseRow]:
             then = None if old is None else after if old == data else \
                 UseCaseSnap.model_validate_json(old)
             yield UseCaseRow(then, after, count or 0, added or 0)
+
+
+def per_use_case(db: Database) -> Iterator[tuple[str, int, int]]:
+    """The run's use cases that stories name, each with its stories and how many of those
+    did not name it in the stored snapshot, in the report's order: most stories first, then
+    by `drift.ref_order` (the ref up to its number, the number, the ref). The database
+    sorts them, so that the report never holds them all."""
+    current = _current()
+    use_case, counts = current.alias("use_case"), _story_counts(current)
+    key, scope = use_case.c.key, use_case.c.scope
+    # `github:owner/repo#12`, `jira:PROJ-12`: the ref follows the tracker's name, the
+    # number the scope and its `#` or `-`.
+    ref_at = case((key.like("github:%"), len("github:") + 1), else_=len("jira:") + 1)
+    up_to_number = func.substr(key, ref_at, func.length(scope) + 1)
+    number = cast(func.substr(key, ref_at + func.length(scope) + 1), Integer)
+    query = (select(key, counts.c.stories, counts.c.added)
+             .select_from(use_case).join(counts, counts.c.parent == key)
+             .where(use_case.c.kind == USE_CASE)
+             .order_by(counts.c.stories.desc(), _by_code_point(db, up_to_number), number,
+                       _by_code_point(db, key)))
+    with db.session() as s:
+        for row_key, stories, added in _streamed(s, query):
+            yield row_key, stories, added or 0
+
+
+def _story_counts(current: Any) -> Any:
+    """Per use case a story names: its stories, and how many of them did not name it in the
+    stored snapshot (or named it when it was not in that snapshot)."""
+    story = current.alias("story")
+    items = SnapshotItem.__table__
+    was, its_parent = items.alias("was"), items.alias("its_parent")
+    # A story named the same use case before, and that use case was in the snapshot then.
+    kept = and_(was.c.key.is_not(None), its_parent.c.key.is_not(None))
+    return (select(story.c.parent, func.count().label("stories"),
+                   func.sum(case((kept, 0), else_=1)).label("added"))
+            .select_from(story)
+            .outerjoin(was, and_(was.c.key == story.c.key, was.c.kind == STORY,
+                                 was.c.parent == story.c.parent))
+            .outerjoin(its_parent, and_(its_parent.c.key == was.c.parent,
+                                        its_parent.c.kind == USE_CASE))
+            .where(story.c.kind == STORY, story.c.parent.is_not(None))
+            .group_by(story.c.parent).subquery("counts"))
+
+
+def _by_code_point(db: Database, text: Any) -> Any:
+    """`text` compared as Python compares strings. SQLite's default comparison already
+    does (bytes of UTF-8); PostgreSQL's follows the database's locale unless told "C"."""
+    return text.collate("C") if db.engine.dialect.name == "postgresql" else text
+
+
+def open_use_cases(db: Database, scope: str) -> Iterator[UseCaseSnap]:
+    """The run's open use cases of one repository or project."""
+    current = _current()
+    query = select(current.c.data).where(current.c.kind == USE_CASE, current.c.scope == scope,
+                                         current.c.closed.is_(False))
+    with db.session() as s:
+        for (data,) in _streamed(s, query):
+            yield UseCaseSnap.model_validate_json(data)
 
 
 def _streamed(s: Any, query: Any) -> Iterator[Any]:

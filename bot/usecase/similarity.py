@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.usecase.parse import parse
@@ -27,42 +28,58 @@ class Candidate:
     text: str
 
 
-class Index:
-    """Candidates weighed once, for asking about many stories: the report suggests parents
-    for every orphan of a repository against the same use cases."""
+class Weights:
+    """How rare each word is among the candidates: the first of two passes over them. It
+    keeps a count per word, not the candidates, so that the report can weigh a repository's
+    thousands of use cases as they stream past and read them again to score them."""
 
-    def __init__(self, candidates: list[Candidate]) -> None:
-        self._refs = [c.ref for c in candidates]
-        docs = [Counter(_tokens(c.text)) for c in candidates]
-        self._df = Counter(w for d in docs for w in d)
-        self._n = len(docs)
-        self._vectors = [self._vector(d) for d in docs]
-        self._norms = [math.sqrt(sum(v * v for v in vec.values())) or 1.0
-                       for vec in self._vectors]
+    def __init__(self) -> None:
+        self._df: Counter[str] = Counter()
+        self._n = 0
 
-    def _vector(self, counts: Counter[str]) -> dict[str, float]:
+    def add(self, text: str) -> None:
+        self._n += 1
+        self._df.update(set(_tokens(text)))
+
+    def __len__(self) -> int:
+        """The candidates counted."""
+        return self._n
+
+    def vector(self, text: str) -> tuple[dict[str, float], float]:
+        """The text's weights per word, and their norm."""
         n, df = self._n, self._df
-        return {w: (1 + math.log(c)) * math.log((n + 1) / (df.get(w, 0) + 1) + 1)
-                for w, c in counts.items()}
+        vector = {w: (1 + math.log(c)) * math.log((n + 1) / (df.get(w, 0) + 1) + 1)
+                  for w, c in Counter(_tokens(text)).items()}
+        return vector, math.sqrt(sum(v * v for v in vector.values())) or 1.0
 
-    def best(self, story: str, limit: int = 3) -> list[str]:
-        """Refs of the candidates most like the story, best first; none that share no word."""
-        if not self._n:
-            return []
-        query = self._vector(Counter(_tokens(story)))
-        qnorm = math.sqrt(sum(v * v for v in query.values())) or 1.0
-        scored = []
-        for ref, vec, norm in zip(self._refs, self._vectors, self._norms, strict=True):
-            dot = sum(query[w] * vec[w] for w in query.keys() & vec.keys())
-            if dot > 0:
-                scored.append((dot / (qnorm * norm), ref))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        return [ref for _, ref in scored[:limit]]
+
+def best_parents(stories: dict[str, str], candidates: Iterable[Candidate], weights: Weights,
+                 limit: int = 3) -> dict[str, list[str]]:
+    """Per story (its key: its text), the refs of the candidates most like it, best first;
+    none that share no word. The second pass: `weights` has been given every candidate, and
+    each candidate is weighed once for all the stories, keeping `limit` refs per story."""
+    queries = {key: weights.vector(text) for key, text in stories.items()}
+    # Per story, (-similarity, ref) of the best so far: best first, ties in ref order.
+    best: dict[str, list[tuple[float, str]]] = {key: [] for key in stories}
+    for candidate in candidates:
+        vector, norm = weights.vector(candidate.text)
+        for key, (query, qnorm) in queries.items():
+            dot = sum(query[w] * vector[w] for w in query.keys() & vector.keys())
+            kept = best[key]
+            entry = (-(dot / (qnorm * norm)), candidate.ref)
+            if dot > 0 and (len(kept) < limit or (kept and entry < kept[-1])):
+                kept.append(entry)
+                kept.sort()
+                del kept[limit:]
+    return {key: [ref for _, ref in kept] for key, kept in best.items()}
 
 
 def suggest(story: str, candidates: list[Candidate], limit: int = 3) -> list[str]:
     """Refs of the candidates most like the story, best first; none that share no word."""
-    return Index(candidates).best(story, limit)
+    weights = Weights()
+    for candidate in candidates:
+        weights.add(candidate.text)
+    return best_parents({"": story}, candidates, weights, limit)[""]
 
 
 def use_case_words(body: str) -> str:
