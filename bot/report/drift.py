@@ -15,7 +15,6 @@ from typing import Any
 
 from bot.report.model import (
     StoryRow,
-    StorySnap,
     Suspect,
     TrendPoint,
     UseCaseRow,
@@ -63,7 +62,11 @@ class _Stories:
 
     def __init__(self, suspects: Sequence[Suspect]) -> None:
         self.count = self.linked = 0
-        self.orphans: list[tuple[StorySnap, bool]] = []
+        # Each orphan's key, title and whether it is new: what the report lists of it.
+        self.orphans: list[tuple[str, str, bool]] = []
+        # What the orphans of each repository or project say, until their parents are
+        # suggested: by scope, then by key.
+        self.said: dict[str, dict[str, str]] = {}
         self.on_closed: list[str] = []
         self.suspected = {s.story for s in suspects}
         self.open_suspected: set[str] = set()
@@ -75,7 +78,9 @@ class _Stories:
         if story.closed:
             return
         if row.parent_closed is None:
-            self.orphans.append((story, not row.was_orphan))
+            self.orphans.append((story.key, story.title, not row.was_orphan))
+            self.said.setdefault(scope_of(story.key), {})[story.key] = \
+                f"{story.title}\n{story.words}"
         elif row.parent_closed:
             self.on_closed.append(story.key)
         if story.key in self.suspected:
@@ -92,7 +97,7 @@ class _UseCases:
     orphans of each repository or project: the words of its open use cases are counted as
     they go by, and once they have, the use cases are read again and scored."""
 
-    def __init__(self, orphans: dict[str, list[StorySnap]], open_use_cases: OpenUseCases
+    def __init__(self, orphans: dict[str, dict[str, str]], open_use_cases: OpenUseCases
                  ) -> None:
         self.count = self.incomplete = 0
         self.changed: list[dict[str, Any]] = []
@@ -134,8 +139,9 @@ class _UseCases:
             return
         scope, self._scope = self._scope, None
         self._done.add(scope)
-        if scope in self._orphans and self._weights:
-            stories = {s.key: f"{s.title}\n{s.words}" for s in self._orphans[scope]}
+        # What they said is not needed once their parents are suggested.
+        stories = self._orphans.pop(scope, None)
+        if stories and self._weights:
             candidates = (_candidate(uc) for uc in self._open_use_cases(scope))
             self.suggested.update(best_parents(stories, candidates, self._weights))
         self._weights = Weights()
@@ -172,10 +178,7 @@ def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[S
     told = _Stories(suspects)
     for story_row in stories:
         told.take(story_row)
-    orphans: dict[str, list[StorySnap]] = {}
-    for story, _ in told.orphans:
-        orphans.setdefault(scope_of(story.key), []).append(story)
-    seen = _UseCases(orphans, open_use_cases)
+    seen = _UseCases(told.said, open_use_cases)
     for use_case_row in use_cases:
         seen.take(use_case_row, compared)
     seen.finish()
@@ -190,10 +193,10 @@ def report(taken_at: datetime, previous_at: datetime | None, stories: Iterable[S
         "generated_at": stamp(taken_at),
         "previous": stamp(previous_at) if previous_at is not None else None,
         "totals": totals,
-        "orphan_stories": [{"ref": ref_of(s.key), "title": s.title, "new": new,
-                            "suggested_parents": seen.suggested.get(s.key, [])}
-                           for s, new in sorted(told.orphans,
-                                                key=lambda o: ref_order(ref_of(o[0].key)))],
+        "orphan_stories": [{"ref": ref_of(key), "title": title, "new": new,
+                            "suggested_parents": seen.suggested.get(key, [])}
+                           for key, title, new in sorted(told.orphans,
+                                                         key=lambda o: ref_order(ref_of(o[0])))],
         "changed_use_cases": sorted(seen.changed, key=lambda c: ref_order(c["ref"])),
         "new_use_cases": _by_ref(seen.new),
         "uncovered_use_cases": _by_ref(seen.uncovered),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -231,6 +232,13 @@ def _titled_dots(root: ElementTree.Element, labels: list[str]) -> None:
 def render_html(report: dict[str, Any], trend: list[dict[str, Any]], *,
                 github_url: str = GITHUB_WEB_URL, jira_url: str | None = None) -> str:
     """The whole page. `jira_url` is the site's base; without it Jira keys stay plain text."""
+    return "".join(html_pieces(report, trend, github_url=github_url, jira_url=jira_url))
+
+
+def html_pieces(report: dict[str, Any], trend: list[dict[str, Any]], *,
+                github_url: str = GITHUB_WEB_URL, jira_url: str | None = None
+                ) -> Iterator[str]:
+    """The page a piece at a time, to write to a file: it lists every orphan story."""
 
     def link(ref: str) -> Markup:
         url = issue_url(ref, github_url, jira_url)
@@ -241,7 +249,7 @@ def render_html(report: dict[str, Any], trend: list[dict[str, Any]], *,
         return Markup('<a class="ref" href="{}">{}</a>').format(url, text)
 
     template = _env.get_template("report.html")
-    return template.render(
+    return template.generate(
         report=report,
         generated=str(report.get("generated_at") or ""),
         previous=report.get("previous"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -97,10 +97,13 @@ class ReportRun:
         return outcome
 
     def html(self, outcome: Outcome) -> str:
-        # Jinja2 and pygal load only where a page is made.
-        from bot.report.page import render_html
+        return "".join(self._html_pieces(outcome))
 
-        return render_html(outcome.report, outcome.trend,
+    def _html_pieces(self, outcome: Outcome) -> Iterator[str]:
+        # Jinja2 and pygal load only where a page is made.
+        from bot.report.page import html_pieces
+
+        return html_pieces(outcome.report, outcome.trend,
                            github_url=self.collector.github_web_url, jira_url=self.jira_url)
 
     def _targets(self, publish: bool) -> list[str]:
@@ -117,16 +120,16 @@ class ReportRun:
     def _publish(self, outcome: Outcome, before: dict[str, int] | None,
                  started: datetime) -> list[str]:
         cfg = self.settings.report
-        html = self.html(outcome)
 
         def json_file(out: TextIO) -> None:
             write_json(outcome.report, out)
             out.write("\n")
 
         def html_file(out: TextIO) -> None:
-            out.write(html)
+            out.writelines(self._html_pieces(outcome))
 
-        files: dict[str, Callable[[TextIO], None]] = {"json": json_file, "html": html_file}
+        # The page first: were it to fail, no file would have been replaced.
+        files: dict[str, Callable[[TextIO], None]] = {"html": html_file, "json": json_file}
         written = write_files(Path(cfg.output_dir), f"{started:%Y-%m-%d}", files)
         done = [str(p) for p in written]
         if cfg.github_repo and self.github is not None:
