@@ -42,7 +42,9 @@ _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also
 _PERSON_SUFFIX = re.compile(r"(?:er|or|ist|ian|eer|ee|ant|ende|aar|eur|euse|ienne)$")
 
 
-@lru_cache(maxsize=8192)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
+# few use cases' lines, not those of the thousands a report parses.
+@lru_cache(maxsize=1024)
 def fold(text: str) -> str:
     return _fold(text).lower()
 
@@ -162,7 +164,9 @@ class Subject:
 _TOKEN = re.compile(r"[\w'’&().!-]+")
 
 
-@lru_cache(maxsize=4096)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
+# few use cases' lines, not those of the thousands a report parses.
+@lru_cache(maxsize=1024)
 def subject_of(text: str) -> Subject | None:
     """The acting party of a step: the noun phrase before its first verb.
 
