@@ -35,6 +35,7 @@ from bot.usecase.read.blocks import (
     to_lines,
     walk,
 )
+from bot.web.app import parse_json
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -443,3 +444,38 @@ actor_name = st.lists(actor_word, max_size=4).map(tuple)
 def test_the_actor_index_finds_the_first_declared_actor_same_party_finds(declared, subject):
     first = next((i for i, d in enumerate(declared) if actors.same_party(subject, d)), None)
     assert actors.Roster(declared).first(subject) == first
+
+
+# ---------------------------------------------------------------- a delivery's JSON
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text() | st.sampled_from(["\ud800", "\udfff", "\U0001f600", "\x00"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                               max_size=4),
+    max_leaves=20,
+)
+json_texts = st.one_of(
+    st.builds(json.dumps, json_values, ensure_ascii=st.booleans()),
+    st.text(),  # mostly not JSON at all
+    st.sampled_from(["NaN", "[Infinity, -Infinity]", '{"a": 1, "a": 2}', "1e400", " [1] ",
+                     '"\\ud800"', '["\\udc00\\ud800"]', "[" * 300 + "]" * 300, "0" * 5000]),
+)
+
+
+def _standard(text: str) -> tuple[str, object]:
+    try:
+        return "value", json.loads(text)
+    except ValueError:
+        return "refused", None
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_texts)
+def test_a_delivery_is_read_as_the_worker_reads_it_or_refused_as_it_would_be(text):
+    try:
+        mine: tuple[str, object] = ("value", parse_json(text))
+    except ValueError:
+        mine = ("refused", None)
+    # json.dumps, not ==: it tells 1 from 1.0 and -0.0 from 0.0, and sees into lists.
+    assert json.dumps(mine) == json.dumps(_standard(text))

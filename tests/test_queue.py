@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 
 from bot.store import queue
 from bot.store.db import Database
@@ -38,6 +38,25 @@ def test_the_same_delivery_is_stored_once(db):
     assert put(db, "d1") is True
     assert put(db, "d1") is False
     assert queue.stats(db).pending == 1
+
+
+def test_a_delivery_stored_at_the_webhook_is_the_row_a_handler_would_have_queued(db, monkeypatch):
+    # The webhook's insert goes to the driver directly; what it stores must read back, sort
+    # and compare as the ORM's rows do, a timestamp on a whole second included.
+    at = datetime(2026, 12, 2, 1, 30, 0)
+    monkeypatch.setattr(queue, "now", lambda: at)
+    queue.enqueue(db, "github", "d1", "issues", "opened", "github:o/r#7", '{"a": "\u00e9"}')
+    with db.session() as s:
+        queue.add(s, "github", "d2", "issues", "github:o/r#7", '{"a": "\u00e9"}')
+    columns = "tracker, event, issue_key, payload, status, attempts, next_attempt_at, received_at"
+    with db.engine.connect() as conn:
+        # As stored, not as SQLAlchemy converts it back: SQLite keeps timestamps as text.
+        stored = conn.execute(text(f"SELECT {columns} FROM events ORDER BY id")).all()
+    assert stored[0] == stored[1]
+    with db.session() as s:
+        row = s.execute(select(Event).where(Event.delivery == "d1")).scalar_one()
+    assert (row.received_at, row.action, row.payload) == (at, "opened", '{"a": "\u00e9"}')
+    assert queue.claim(db, "w1", at=at + timedelta(seconds=1)).delivery == "d1"
 
 
 def test_events_of_one_issue_are_taken_in_order_and_one_at_a_time(db):
