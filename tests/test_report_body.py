@@ -10,8 +10,9 @@ from typing import Any
 from bot.report import summary
 from bot.report.drift import per_use_case, report
 from bot.report.json_out import json_text
-from bot.report.model import PerUseCase, StoryRow, StorySnap, UseCaseRow, UseCaseSnap
-from tests.test_drift import per_case_rows
+from bot.report.model import PerUseCase, StoryRow, StorySnap, TrendPoint, UseCaseRow, UseCaseSnap
+from bot.store.suspects import Suspect
+from tests.test_drift import DAY1, DAY2, drift, per_case_rows, snap, story, uc
 
 
 def big_report(orphans: int, covered: int = 0) -> dict[str, Any]:
@@ -61,7 +62,12 @@ def test_tens_of_thousands_of_use_cases_are_summarised_too() -> None:
 
 def test_the_json_is_written_as_json_dumps_writes_it() -> None:
     """Piece by piece, yet the same text, stories per use case and all."""
-    for got in (big_report(3, covered=4), big_report(0)):
+    changed = drift(snap(DAY2, uc(3, steps=("B.", "Ä.")), uc(4), story(7, 3), story(8)),
+                    snap(DAY1, uc(3, steps=("A.",)), story(8)),
+                    [Suspect(story="github:o/r#7", use_case="github:o/r#3",
+                             use_case_changed=DAY1)],
+                    [TrendPoint(date="2026-11-23", orphan_stories=1, stories=1, use_cases=1)])
+    for got in (big_report(3, covered=4), big_report(0), changed):
         plain = {key: list(value) if isinstance(value, PerUseCase) else value
                  for key, value in got.items()}
         assert json_text(got) == json.dumps(plain, indent=2, ensure_ascii=False)

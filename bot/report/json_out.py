@@ -1,6 +1,7 @@
 """The report's JSON as `json.dumps(report, indent=2, ensure_ascii=False)` would write it,
-written a piece at a time: `stories_per_use_case` has a row per covered use case, which
-encoded at once would be the largest thing the report holds."""
+written a piece at a time: a list an entry at a time, for a list encoded at once is a copy
+of it, and more than one while `json` indents it (`stories_per_use_case` has a row per
+covered use case, and the orphan stories are hundreds to thousands)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ def write_json(report: Mapping[str, Any], out: TextIO) -> None:
     out.write("{")
     for n, (key, value) in enumerate(report.items()):
         out.write(f"{',' if n else ''}\n  {_dumps(key, '')}: ")
-        if isinstance(value, PerUseCase) and value:
+        if isinstance(value, list | PerUseCase):
             out.write("[")
-            for m, row in enumerate(value):
-                out.write(f"{',' if m else ''}\n    {_dumps(row, '    ')}")
-            out.write("\n  ]")
+            for m, entry in enumerate(value):
+                out.write(f"{',' if m else ''}\n    {_dumps(entry, '    ')}")
+            out.write("\n  ]" if value else "]")
         else:
-            out.write(_dumps(list(value) if isinstance(value, PerUseCase) else value, "  "))
+            out.write(_dumps(value, "  "))
     out.write("\n}" if report else "}")
 
 

@@ -17,7 +17,10 @@ from bot.usecase.model import UseCase
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Pydantic keeps the short strings it reads from JSON in a process-wide cache of 16,384;
+    # a snapshot's keys, titles and steps seldom repeat, so the cache would only hold the
+    # last thousands of them read, for as long as the process lives.
+    model_config = ConfigDict(frozen=True, cache_strings="keys")
 
 
 class UseCaseSnap(_Frozen):
