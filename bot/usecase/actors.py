@@ -42,9 +42,9 @@ _LEADING_FILLERS = {"then", "next", "finally", "afterwards", "and", "now", "also
 _PERSON_SUFFIX = re.compile(r"(?:er|or|ist|ian|eer|ee|ant|ende|aar|eur|euse|ienne)$")
 
 
-# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
-# few use cases' lines, not those of the thousands a report parses.
-@lru_cache(maxsize=1024)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds
+# about a use case's lines, not those of the thousands a report parses.
+@lru_cache(maxsize=256)
 def fold(text: str) -> str:
     return _fold(text).lower()
 
@@ -164,9 +164,9 @@ class Subject:
 _TOKEN = re.compile(r"[\w'’&().!-]+")
 
 
-# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
-# few use cases' lines, not those of the thousands a report parses.
-@lru_cache(maxsize=1024)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds
+# about a use case's lines, not those of the thousands a report parses.
+@lru_cache(maxsize=256)
 def subject_of(text: str) -> Subject | None:
     """The acting party of a step: the noun phrase before its first verb.
 

@@ -41,9 +41,9 @@ _SPACES = re.compile(r"\s+")
 _MARKUP_CHARS = frozenset("<[*_`&\\~!：")
 
 
-# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
-# few use cases' lines, not those of the thousands a report parses.
-@lru_cache(maxsize=1024)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds
+# about a use case's lines, not those of the thousands a report parses.
+@lru_cache(maxsize=256)
 def clean_inline(text: str) -> str:
     """Text as a reader sees it: no links, tags, emphasis or entities; spaces folded."""
     if _MARKUP_CHARS.isdisjoint(text):

@@ -32,9 +32,9 @@ def other_script(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN" and not name.startswith(("LATIN", "MODIFIER"))
 
 
-# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds a
-# few use cases' lines, not those of the thousands a report parses.
-@lru_cache(maxsize=1024)
+# Keyed by a line's text, which seldom recurs beyond its own use case: the bound holds
+# about a use case's lines, not those of the thousands a report parses.
+@lru_cache(maxsize=256)
 def fold(text: str) -> str:
     if text.isascii():
         return text
