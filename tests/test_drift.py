@@ -27,7 +27,14 @@ from bot.report.model import (
     scope_of,
 )
 from bot.store.suspects import Suspect
-from bot.usecase.similarity import Candidate, Weights, _tokens, best_parents, suggest
+from bot.usecase.similarity import (
+    Candidate,
+    Weights,
+    _tokens,
+    best_parents,
+    suggest,
+    words,
+)
 
 DAY1, DAY2 = datetime(2026, 11, 23, 2), datetime(2026, 11, 24, 2)
 CHANGED = datetime(2026, 11, 23, 14, 2)
@@ -257,9 +264,9 @@ def test_streaming_suggestions_are_those_of_the_whole_index(candidates: list[str
     pool = [Candidate(f"o/r#{(n * 7) % 13}", text) for n, text in enumerate(candidates)]
     weights = Weights()
     for candidate in pool:
-        weights.add(candidate.text)
-    got = best_parents({f"s{n}": text for n, text in enumerate(stories)}, iter(pool),
-                       weights, limit)
+        weights.add(words(candidate.text))
+    got = best_parents({f"s{n}": text for n, text in enumerate(stories)},
+                       ((c.ref, words(c.text)) for c in pool), weights, limit)
     whole = _WholeIndex(pool)
     assert got == {f"s{n}": whole.best(text, limit) for n, text in enumerate(stories)}
     assert [suggest(text, pool, limit) for text in stories] == list(got.values())

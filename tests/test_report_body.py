@@ -3,7 +3,9 @@ summarised rather than cut."""
 
 from __future__ import annotations
 
+import gc
 import json
+import warnings
 from datetime import datetime
 from typing import Any
 
@@ -72,3 +74,14 @@ def test_the_json_is_written_as_json_dumps_writes_it() -> None:
                  for key, value in got.items()}
         assert json_text(got) == json.dumps(plain, indent=2, ensure_ascii=False)
         assert json.loads(json_text(got))["stories_per_use_case"] == got["stories_per_use_case"]
+
+
+def test_stories_per_use_case_leave_no_file_open_behind_them() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = PerUseCase([("o/r#1", 2, 1), ("o/r#2", 1, 0)])
+        assert rows[1:] == [{"ref": "o/r#2", "stories": 1, "added_since_previous": 0}]
+        assert rows[-2]["ref"] == "o/r#1" and len(rows) == 2
+        del rows
+        gc.collect()
+    assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []

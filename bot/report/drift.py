@@ -22,7 +22,7 @@ from bot.report.model import (
     ref_of,
     scope_of,
 )
-from bot.usecase.similarity import Candidate, Weights, best_parents
+from bot.usecase.similarity import Weights, best_parents, words
 
 _NUMBER = re.compile(r"(\d+)$")
 
@@ -128,7 +128,7 @@ class _UseCases:
         if not row.stories and not uc.closed:
             self.uncovered.append(uc.key)
         if not uc.closed and scope in self._orphans:
-            self._weights.add(_candidate(uc).text)
+            self._weights.add(_words(uc))
 
     def finish(self) -> None:
         self._suggest()
@@ -142,14 +142,14 @@ class _UseCases:
         # What they said is not needed once their parents are suggested.
         stories = self._orphans.pop(scope, None)
         if stories and self._weights:
-            candidates = (_candidate(uc) for uc in self._open_use_cases(scope))
+            candidates = ((ref_of(uc.key), _words(uc)) for uc in self._open_use_cases(scope))
             self.suggested.update(best_parents(stories, candidates, self._weights))
         self._weights = Weights()
 
 
-def _candidate(uc: UseCaseSnap) -> Candidate:
+def _words(uc: UseCaseSnap) -> Counter[str]:
     """What a use case is about, for suggesting it as a story's parent."""
-    return Candidate(ref_of(uc.key), " ".join((uc.title, *uc.steps)))
+    return words(" ".join((uc.title, *uc.steps)))
 
 
 def _by_ref(keys: Iterable[str]) -> list[str]:

@@ -80,6 +80,10 @@ class PerUseCase(Sequence[dict[str, Any]]):
             self._file.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
             self._len += 1
 
+    def __del__(self) -> None:
+        # Closing the file deletes it: the rows go with the report.
+        self._file.close()
+
     def __len__(self) -> int:
         return self._len
 

@@ -28,6 +28,11 @@ class Candidate:
     text: str
 
 
+def words(text: str) -> Counter[str]:
+    """The words that weigh in a text, each with how often it says it."""
+    return Counter(_tokens(text))
+
+
 class Weights:
     """How rare each word is among the candidates: the first of two passes over them. It
     keeps a count per word, not the candidates, so that the report can weigh a repository's
@@ -37,37 +42,39 @@ class Weights:
         self._df: Counter[str] = Counter()
         self._n = 0
 
-    def add(self, text: str) -> None:
+    def add(self, candidate: Counter[str]) -> None:
+        """Count a candidate's `words`."""
         self._n += 1
-        self._df.update(set(_tokens(text)))
+        self._df.update(candidate.keys())
 
     def __len__(self) -> int:
         """The candidates counted."""
         return self._n
 
-    def vector(self, text: str) -> tuple[dict[str, float], float]:
-        """The text's weights per word, and their norm."""
+    def vector(self, said: Counter[str]) -> tuple[dict[str, float], float]:
+        """The weight of each of these `words`, and the norm of them all."""
         n, df = self._n, self._df
         vector = {w: (1 + math.log(c)) * math.log((n + 1) / (df.get(w, 0) + 1) + 1)
-                  for w, c in Counter(_tokens(text)).items()}
+                  for w, c in said.items()}
         return vector, math.sqrt(sum(v * v for v in vector.values())) or 1.0
 
 
-def best_parents(stories: dict[str, str], candidates: Iterable[Candidate], weights: Weights,
-                 limit: int = 3) -> dict[str, list[str]]:
-    """Per story (its key: its text), the refs of the candidates most like it, best first;
-    none that share no word. The second pass: `weights` has been given every candidate, and
-    each candidate is weighed once for all the stories, keeping `limit` refs per story."""
-    queries = {key: weights.vector(text) for key, text in stories.items()}
+def best_parents(stories: dict[str, str], candidates: Iterable[tuple[str, Counter[str]]],
+                 weights: Weights, limit: int = 3) -> dict[str, list[str]]:
+    """Per story (its key: its text), the refs of the candidates (ref, `words`) most like
+    it, best first; none that share no word. The second pass: `weights` has counted every
+    candidate, and each is weighed once for all the stories, keeping `limit` refs a story."""
+    queries = {key: weights.vector(words(text)) for key, text in stories.items()}
     # Per story, (-similarity, ref) of the best so far: best first, ties in ref order.
     best: dict[str, list[tuple[float, str]]] = {key: [] for key in stories}
-    for candidate in candidates:
-        vector, norm = weights.vector(candidate.text)
+    for ref, said in candidates:
+        vector, norm = weights.vector(said)
         for key, (query, qnorm) in queries.items():
             dot = sum(query[w] * vector[w] for w in query.keys() & vector.keys())
-            kept = best[key]
-            entry = (-(dot / (qnorm * norm)), candidate.ref)
-            if dot > 0 and (len(kept) < limit or (kept and entry < kept[-1])):
+            if dot <= 0:
+                continue
+            kept, entry = best[key], (-(dot / (qnorm * norm)), ref)
+            if len(kept) < limit or (kept and entry < kept[-1]):
                 kept.append(entry)
                 kept.sort()
                 del kept[limit:]
@@ -76,10 +83,11 @@ def best_parents(stories: dict[str, str], candidates: Iterable[Candidate], weigh
 
 def suggest(story: str, candidates: list[Candidate], limit: int = 3) -> list[str]:
     """Refs of the candidates most like the story, best first; none that share no word."""
+    counted = [(c.ref, words(c.text)) for c in candidates]
     weights = Weights()
-    for candidate in candidates:
-        weights.add(candidate.text)
-    return best_parents({"": story}, candidates, weights, limit)[""]
+    for _, said in counted:
+        weights.add(said)
+    return best_parents({"": story}, counted, weights, limit)[""]
 
 
 def use_case_words(body: str) -> str:
