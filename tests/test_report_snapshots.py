@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.report.model import StorySnap, TrendPoint, UseCaseSnap
 from bot.store import snapshots
@@ -142,3 +143,26 @@ def test_a_repository_no_longer_served_leaves_the_snapshot(db: Database) -> None
     snapshots.stage_gone(db, {"o/r"}, False)
     assert [r.after.key for r in snapshots.use_cases(db)] == ["github:o/r#3"]
 
+
+
+def test_postgresql_sorts_them_by_code_point_whatever_the_keys_collation(db: Database
+                                                                         ) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite compares the bytes of UTF-8 whatever the locale")
+
+    def collate(collation: str) -> None:
+        with db.engine.begin() as conn:
+            for table in ("snapshot_items", "snapshot_staged"):
+                conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN key "
+                                  f'TYPE varchar(300) COLLATE "{collation}"'))
+
+    # A database made with a locale's collation (ICU's English here) orders "o/r#" after
+    # "o/r-x#" and "o/r#2" before "o/R#2".
+    collate("en-US-x-icu")
+    try:
+        current = covering({key: 1 for key in TRICKY})
+        store(db, None)
+        stage(db, current, None)
+        assert list(snapshots.per_use_case(db)) == per_case_rows(joined(current, None)[1])
+    finally:
+        collate("default")
