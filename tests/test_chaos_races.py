@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.store.limits import Limits
+from bot.store.models import IssueRecord
 from bot.store.state import State
 from bot.trackers.calls import Gate, TrackerError
 from tests.databases import KINDS, open_database
@@ -53,6 +54,24 @@ def test_workers_noting_a_repositorys_new_label_at_the_same_moment_all_succeed(d
         lambda n=n: state.save_known_label(f"acme/shop{n}", "use-case"), 4)]
     assert errors == []
     assert state.label_known("acme/shop0", "use-case")
+
+
+def test_a_story_saved_by_its_use_cases_event_and_by_its_own_at_once_is_saved(db):
+    # A sub-issue event of the use case reads the story and stores it, and links it, while
+    # another worker handles the story's own event.
+    state = State(db)
+
+    def story(n: int) -> IssueRecord:
+        return IssueRecord(key=f"github:acme/shop#{n}", tracker="github", repo="acme/shop",
+                           number=n, title=f"Story {n}", kind="story")
+
+    errors = [e for n in range(15) for e in at_once(lambda n=n: state.save_issue(story(n)), 4)]
+    errors += [e for n in range(15) for e in at_once(
+        lambda n=n: state.save_link(f"github:acme/shop#{n}", "github:acme/shop#100", "native",
+                                    True), 4)]
+    assert errors == []
+    assert state.issue("github:acme/shop#3").title == "Story 3"
+    assert state.link("github:acme/shop#3").parent_key == "github:acme/shop#100"
 
 
 def test_a_write_that_waited_for_its_slot_while_a_rate_limit_was_met_is_not_sent(db):

@@ -25,15 +25,30 @@ from bot.store.models import (
 # crash between two transactions would lose (the retried event finds the change made).
 Also = Callable[[Session], None]
 
+
 class State:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def _save(self, record: object, then: Also | None = None) -> None:
+        """Insert or update `record`. Two workers may insert one key at the same moment (a
+        story read during its use case's event while its own event runs): the one that
+        loses finds the row on its second try and updates it."""
+        for last_try in (False, True):
+            try:
+                with self.db.session() as s:
+                    s.merge(record)
+                    if then is not None:
+                        then(s)
+                return
+            except IntegrityError:
+                if last_try:
+                    raise
+
     # ------------------------------------------------------------ issues
 
     def save_issue(self, record: IssueRecord) -> None:
-        with self.db.session() as s:
-            s.merge(record)
+        self._save(record)
 
     def issue(self, key: str) -> IssueRecord | None:
         with self.db.session() as s:
@@ -68,9 +83,8 @@ class State:
             return s.get(BotComment, (key, marker))
 
     def save_comment(self, key: str, marker: str, comment_id: int, body_hash: str) -> None:
-        with self.db.session() as s:
-            s.merge(BotComment(issue_key=key, marker=marker, comment_id=comment_id,
-                               body_hash=body_hash))
+        self._save(BotComment(issue_key=key, marker=marker, comment_id=comment_id,
+                              body_hash=body_hash))
 
     def forget_comment_id(self, comment_id: int) -> None:
         with self.db.session() as s:
@@ -90,8 +104,7 @@ class State:
         return label in tracker_labels if known is None else known
 
     def save_label(self, key: str, label: str, present: bool) -> None:
-        with self.db.session() as s:
-            s.merge(LabelState(issue_key=key, label=label, present=present))
+        self._save(LabelState(issue_key=key, label=label, present=present))
 
     def label_known(self, repo: str, label: str) -> bool:
         with self.db.session() as s:
@@ -109,11 +122,8 @@ class State:
 
     def save_link(self, story_key: str, parent_key: str, source: str, linked: bool,
                   then: Also | None = None) -> None:
-        with self.db.session() as s:
-            s.merge(StoryLink(story_key=story_key, parent_key=parent_key, source=source,
-                              linked=linked))
-            if then is not None:
-                then(s)
+        self._save(StoryLink(story_key=story_key, parent_key=parent_key, source=source,
+                             linked=linked), then)
 
     def drop_link(self, story_key: str, then: Also | None = None) -> None:
         with self.db.session() as s:
@@ -134,8 +144,7 @@ class State:
                                   .order_by(IgnoredRule.rule)).scalars())
 
     def ignore(self, key: str, rule: str) -> None:
-        with self.db.session() as s:
-            s.merge(IgnoredRule(issue_key=key, rule=rule))
+        self._save(IgnoredRule(issue_key=key, rule=rule))
 
     # ------------------------------------------------------------ teams' own configuration
 
@@ -144,11 +153,7 @@ class State:
             return s.get(TeamSource, (tracker, scope))
 
     def save_team_source(self, record: TeamSource) -> None:
-        try:
-            with self.db.session() as s:
-                s.merge(record)
-        except IntegrityError:
-            pass  # another worker stored its own read of the same source at the same moment
+        self._save(record)
 
     # ------------------------------------------------------------ the bot itself
 
@@ -163,13 +168,7 @@ class State:
             self.save_identity(tracker, login)
 
     def save_identity(self, tracker: str, login: str) -> None:
-        try:
-            with self.db.session() as s:
-                s.merge(BotIdentity(tracker=tracker, login=login))
-        except IntegrityError:
-            # Another worker learnt it at the same moment; its row is there to update now.
-            with self.db.session() as s:
-                s.merge(BotIdentity(tracker=tracker, login=login))
+        self._save(BotIdentity(tracker=tracker, login=login))
 
 
 def labels_of(record: IssueRecord) -> list[str]:
