@@ -82,9 +82,10 @@ class _Receipt:
     converters: Mapping[str, Callable[[Any], Any]]
 
     def parameters(self, values: dict[str, object]) -> Sequence[object] | dict[str, object]:
-        bound = {name: self.converters[name](value) if name in self.converters else value
-                 for name, value in values.items()}
-        return bound if self.order is None else [bound[name] for name in self.order]
+        """`values` (a fresh row, converted in place) as the driver takes them."""
+        for name, convert in self.converters.items():
+            values[name] = convert(values[name])
+        return values if self.order is None else [values[name] for name in self.order]
 
 
 @functools.cache
