@@ -144,12 +144,10 @@ def test_a_repository_no_longer_served_leaves_the_snapshot(db: Database) -> None
     assert [r.after.key for r in snapshots.use_cases(db)] == ["github:o/r#3"]
 
 
-
+# PostgreSQL only: SQLite compares the bytes of UTF-8 whatever the locale.
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_postgresql_sorts_them_by_code_point_whatever_the_keys_collation(db: Database
                                                                          ) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite compares the bytes of UTF-8 whatever the locale")
-
     def collate(collation: str) -> None:
         with db.engine.begin() as conn:
             for table in ("snapshot_items", "snapshot_staged"):
