@@ -274,3 +274,34 @@ def test_the_claim_and_pruning_read_their_partial_indexes_not_the_finished_backl
     prune_plans = explained(db, lambda: queue.prune(db, queue.now() - timedelta(days=14)))
     assert prune_plans and all("ix_events_finished_at" in plan for plan in prune_plans)
     assert queue.stats(db).pending == 2
+
+
+@pytest.fixture
+def postgresql(tmp_path):
+    yield from open_database("postgresql", tmp_path)
+
+
+def test_a_connection_cut_during_the_webhooks_insert_is_dropped_and_the_next_one_stores(
+        postgresql, caplog):
+    # The server ends the connection after the pool's ping, as the insert is about to go.
+    database = postgresql
+    with database.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # a connection waiting in the pool
+
+    armed = [True]
+    killer = Database(database.url)
+
+    def cut(dbapi_connection, _record, _proxy):
+        if armed:
+            armed.clear()
+            with killer.engine.begin() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"),
+                             {"pid": dbapi_connection.info.backend_pid})
+
+    event.listen(database.engine, "checkout", cut)
+    with pytest.raises(database.engine.dialect.loaded_dbapi.OperationalError):
+        put(database, "d1")
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+    assert put(database, "d1") is True
+    assert queue.stats(database).pending == 1
+    killer.dispose()

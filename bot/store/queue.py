@@ -117,6 +117,11 @@ def enqueue(
         stored = True
     except dialect.loaded_dbapi.IntegrityError:
         stored = False
+    except dialect.loaded_dbapi.Error:
+        # The connection may be gone (a server restart, a cut): closed for good, not given
+        # back to the pool to fail its reset there.
+        connection.invalidate()
+        raise
     finally:
         # Back to the pool, rolled back if it did not commit: on SQLite the failed insert
         # holds the write lock the revival needs.
