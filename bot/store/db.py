@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -41,12 +39,6 @@ class Database:
             raise
         finally:
             session.close()
-
-    def insert_missing(self, s: Session, table: type[Any], row: dict[str, object]) -> None:
-        """Insert `row` unless one with its key is there. Concurrent workers may insert the
-        same key at the same moment; a read-then-insert would fail one of them."""
-        insert = sqlite_insert if self.is_sqlite else pg_insert
-        s.execute(insert(table).values(**row).on_conflict_do_nothing())
 
     def ping(self) -> bool:
         try:

@@ -9,6 +9,9 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import case, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from bot.store.db import Database
 from bot.store.models import RatePause, WritePace
@@ -29,7 +32,7 @@ class Limits:
         """No calls for `scope` for `seconds`; a longer pause already set stands."""
         until = self.clock() + seconds
         with self.db.session() as s:
-            self.db.insert_missing(s, RatePause, {"scope": scope, "until": 0.0})
+            self._ensure(s, RatePause, {"scope": scope, "until": 0.0})
             s.execute(update(RatePause).where(RatePause.scope == scope, RatePause.until < until)
                       .values(until=until))
 
@@ -39,7 +42,7 @@ class Limits:
         gap = 60.0 / per_minute
         stamp = self.clock()
         with self.db.session() as s:
-            self.db.insert_missing(s, WritePace, {"scope": scope, "next_slot": 0.0})
+            self._ensure(s, WritePace, {"scope": scope, "next_slot": 0.0})
             # The update locks the row (PostgreSQL) or the database (SQLite) until the
             # commit, so the read below sees this slot and no other worker's.
             start = case((WritePace.next_slot < stamp, stamp), else_=WritePace.next_slot)
@@ -48,3 +51,8 @@ class Limits:
             taken = s.execute(select(WritePace.next_slot).where(WritePace.scope == scope))
             slot = taken.scalar_one() - gap
         return max(slot - stamp, 0.0)
+
+    def _ensure(self, s: Session, table: type[RatePause | WritePace],
+                row: dict[str, object]) -> None:
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        s.execute(insert(table).values(**row).on_conflict_do_nothing())

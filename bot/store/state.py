@@ -111,8 +111,7 @@ class State:
             return s.get(KnownLabel, (repo, label)) is not None
 
     def save_known_label(self, repo: str, label: str) -> None:
-        with self.db.session() as s:
-            self.db.insert_missing(s, KnownLabel, {"repo": repo, "label": label})
+        self._save(KnownLabel(repo=repo, label=label))
 
     # ------------------------------------------------------------ stories
 
