@@ -3,12 +3,18 @@ PostgreSQL when `DATABASE_URL` says so."""
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long an SQLite connection waits for another's lock.
+BUSY_SECONDS = 30
 
 
 class Database:
@@ -21,7 +27,7 @@ class Database:
         options: dict[str, Any] = {"future": True, "pool_pre_ping": not self.is_sqlite,
                                    "hide_parameters": True}
         if self.is_sqlite:
-            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            options["connect_args"] = {"check_same_thread": False, "timeout": BUSY_SECONDS}
         self.engine: Engine = create_engine(url, **options)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -56,8 +62,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers and one writer work at once; FULL sync makes a committed event
     # survive a power cut, which the 202 promises.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """WAL is a lasting mode of the file. Switching a new file needs it to itself, and when
+    processes that start together (gunicorn's workers) switch it at once, SQLite answers
+    "locked" at once rather than wait, since the two would otherwise wait for each other:
+    tried again until the busy timeout, by which time one of them has switched it for all."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(random.uniform(0.01, 0.05))
