@@ -206,7 +206,7 @@ def _check_config(settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from waitress import create_server  # type: ignore[import-untyped]
 
-    from bot.runtime import Runtime, setup_logging
+    from bot.runtime import Runtime, keep_started, setup_logging
     from bot.web.access_log import AccessLog
     from bot.web.app import create_app
 
@@ -215,6 +215,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_worker:
         runtime.startup_checks()
     app = create_app(settings, runtime.secrets, runtime.db, runtime.metrics)
+    keep_started()
     stop = threading.Event()
     threads = [] if args.no_worker else _start_workers(runtime, stop, every_claim=True)
     # A dry run promises no writes, and the reconcile would write.

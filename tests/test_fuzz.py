@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.lint.engine import lint_text
+from bot.trackers import github_events, jira_events
 from bot.usecase import actors
 from bot.usecase.model import Outcome
 from bot.usecase.parse import Markup, parse
@@ -35,7 +36,7 @@ from bot.usecase.read.blocks import (
     to_lines,
     walk,
 )
-from bot.web.app import parse_json
+from bot.web.app import BadRequest, read_payload
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -463,19 +464,79 @@ json_texts = st.one_of(
 )
 
 
-def _standard(text: str) -> tuple[str, object]:
+def _object(keys: list[str], values: st.SearchStrategy[str],
+            usual: Sequence[tuple[str, str]] = ()) -> st.SearchStrategy[str]:
+    """A JSON object's text, keys repeated at times (the last one counts): some of the
+    `usual` pairs (a key and a value's text) and some random ones, in any order."""
+    pair = st.tuples(st.sampled_from(keys) | st.text(max_size=3), values)
+    some_usual = st.lists(st.sampled_from(usual), min_size=3, max_size=8) if usual else st.just([])
+    pairs = st.tuples(some_usual, st.lists(pair, max_size=4 if usual else 6))
+    return pairs.flatmap(lambda both: st.permutations(both[0] + both[1])).map(
+        lambda pairs: "{" + ",".join(f"{json.dumps(k)}:{v}" for k, v in pairs) + "}")
+
+
+# Values the routing reads, so that generated payloads reach every branch of it.
+routed_leaf = st.builds(json.dumps, json_values | st.integers(0, 2**64) | st.sampled_from([
+    "opened", "created", "deleted", "sub_issue_added", "Octo/hello", "PROJ-12", "12",
+    "jira:issue_created", "jira:issue_updated", "comment_created", "issuelink_created",
+    "description", "Labels"]))
+routed_value = st.recursive(
+    routed_leaf,
+    lambda inner: st.lists(inner, max_size=3).map(lambda items: "[" + ",".join(items) + "]")
+    | _object(["number", "full_name", "key", "id", "sourceIssueId", "destinationIssueId",
+               "items", "field"], inner),
+    max_leaves=15,
+)
+github_payloads = _object(["action", "repository", "issue", "parent_issue"], routed_value, [
+    ("action", '"opened"'), ("action", '"created"'), ("action", '"sub_issue_added"'),
+    ("action", '"parent_issue_removed"'), ("repository", '{"full_name": "Octo/hello"}'),
+    ("issue", '{"number": 3}'), ("parent_issue", '{"number": 4}'),
+    ("parent_issue", '{"number": 4.0}'), ("issue", "null")])
+jira_payloads = _object(["webhookEvent", "issue_event_type_name", "timestamp", "issue",
+                         "comment", "changelog", "issueLink"], routed_value, [
+    ("webhookEvent", '"jira:issue_updated"'), ("webhookEvent", '"issuelink_created"'),
+    ("webhookEvent", '"comment_created"'), ("issue", '{"key": "PROJ-12"}'),
+    ("issue_event_type_name", '"issue_generic"'), ("timestamp", "1733000000000"),
+    ("comment", '{"id": "10"}'), ("changelog", '{"items": [{"field": "Labels"}]}'),
+    ("changelog", "{}"), ("issueLink", '{"id": 5, "sourceIssueId": 1, '
+                                       '"destinationIssueId": "2"}')])
+
+
+def _github_routing(payload: dict[str, object]) -> object:
+    return [github_events.route(event, payload) for event in github_events.HANDLED], \
+        github_events.repo_of(payload), payload.get("action")
+
+
+def _jira_routing(payload: dict[str, object]) -> object:
+    return (jira_events.route(payload), jira_events.event_name(payload),
+            jira_events.project_of(payload), jira_events.action_of(payload),
+            jira_events.dedup_key(None, payload, b"body"))
+
+
+def _routed(text: str, read: Callable[[str], dict[str, object]],
+            routing: Callable[[dict[str, object]], object]) -> tuple[str, object]:
     try:
-        return "value", json.loads(text)
-    except ValueError:
+        payload = read(text)
+    except (ValueError, BadRequest):
         return "refused", None
+    return ("routed", routing(payload)) if isinstance(payload, dict) else ("refused", None)
 
 
 @settings(max_examples=300, deadline=None)
-@given(json_texts)
-def test_a_delivery_is_read_as_the_worker_reads_it_or_refused_as_it_would_be(text):
-    try:
-        mine: tuple[str, object] = ("value", parse_json(text))
-    except ValueError:
-        mine = ("refused", None)
+@given(st.one_of(json_texts, github_payloads))
+@example('{"action": "opened", "issue": {"number": 1}, "issue": null}')
+@example('{"issue": null, "issue": {"number": 7}, "action": "opened", '
+         '"repository": {"full_name": "a/b"}}')
+def test_a_github_delivery_is_routed_as_the_worker_reads_it_or_refused_as_it_would_be(text):
+    mine = _routed(text, lambda t: read_payload(t, github_events.ROUTING), _github_routing)
     # json.dumps, not ==: it tells 1 from 1.0 and -0.0 from 0.0, and sees into lists.
-    assert json.dumps(mine) == json.dumps(_standard(text))
+    assert json.dumps(mine) == json.dumps(_routed(text, json.loads, _github_routing))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(json_texts, jira_payloads))
+@example('{"webhookEvent": "jira:issue_updated", "issue": {"key": "A-1"}, "comment": {}, '
+         '"changelog": {"items": [{"field": "x"}]}, "changelog": null}')
+def test_a_jira_delivery_is_routed_as_the_worker_reads_it_or_refused_as_it_would_be(text):
+    mine = _routed(text, lambda t: read_payload(t, jira_events.ROUTING), _jira_routing)
+    assert json.dumps(mine) == json.dumps(_routed(text, json.loads, _jira_routing))

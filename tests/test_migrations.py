@@ -1,6 +1,7 @@
 """The schema comes from the migrations: a fresh database and one made before migrations
 both end at the newest revision with the schema the models describe, 64-bit ids hold
-GitHub's ids, and processes that start together on one database all come up."""
+GitHub's ids, and processes that start together on one database all come up (the web
+process then keeping what its start made out of the garbage collector's full passes)."""
 
 from __future__ import annotations
 
@@ -335,3 +336,16 @@ def test_processes_that_open_a_new_sqlite_file_at_once_all_open_it(tmp_path):
             url = f"sqlite:///{tmp_path / f'new{attempt}.db'}"
             opened = [pool.apply_async(open_at_once, (url, start)) for _ in range(processes)]
             assert [result.get(timeout=60) for result in opened] == ["wal"] * processes
+
+
+def test_the_web_process_keeps_what_its_start_made_out_of_full_collections(tmp_path):
+    # A full pass over everything the start made pauses a request for tens of milliseconds.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    probe = ("import gc, bot.web.wsgi; "
+             "print(gc.get_freeze_count(), sum(gc.get_count()), len(gc.get_objects()))")
+    said = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True).stdout.split()
+    frozen, young, collected = map(int, said)
+    assert frozen > 50_000
+    # What a full pass still walks: the few objects made since.
+    assert collected < frozen / 100 and young < 1000

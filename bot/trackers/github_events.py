@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
+
 HANDLED = {
     "issues": {"opened", "edited", "labeled", "unlabeled", "closed", "reopened", "deleted",
                "transferred"},
@@ -16,6 +19,26 @@ HANDLED = {
 # GitHub's own limits: owner up to 39 characters, repository name up to 100.
 _REPO = re.compile(r"[A-Za-z0-9_.-]{1,39}/[A-Za-z0-9._-]{1,100}")
 MAX_NUMBER = 2**53
+
+
+class _Named(TypedDict, total=False):
+    full_name: Any
+
+
+class _Numbered(TypedDict, total=False):
+    number: Any
+
+
+class _Routing(TypedDict, total=False):
+    """What `route` and `repo_of` read of a payload; the rest is the worker's."""
+
+    action: Any
+    repository: _Named
+    issue: _Numbered
+    parent_issue: _Numbered
+
+
+ROUTING = TypeAdapter(_Routing)
 
 
 def repo_of(payload: dict[str, Any]) -> str | None:

@@ -14,6 +14,9 @@ import hashlib
 import re
 from typing import Any
 
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict
+
 # Fields whose change can change what the bot writes; edits to any other field cost nothing.
 READ_FIELDS = {"description", "labels", "issuetype", "summary", "status", "resolution",
                "link", "issue link"}
@@ -23,6 +26,26 @@ _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,49}-[0-9]{1,18}")
 _ID = re.compile(r"[0-9]{1,18}")
 # Longest identifier header kept as it is; a longer one is kept as its hash.
 MAX_IDENTIFIER = 200
+
+
+class _Keyed(TypedDict, total=False):
+    key: Any
+
+
+class _Routing(TypedDict, total=False):
+    """What `route`, `event_name`, `project_of`, `action_of` and `dedup_key` read of a
+    payload; the rest is the worker's."""
+
+    webhookEvent: Any
+    issue_event_type_name: Any
+    timestamp: Any
+    issue: _Keyed
+    comment: Any
+    changelog: Any
+    issueLink: Any
+
+
+ROUTING = TypeAdapter(_Routing)
 
 
 def _obj(value: Any) -> dict[str, Any]:
