@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta
 
@@ -305,3 +306,53 @@ def test_a_connection_cut_during_the_webhooks_insert_is_dropped_and_the_next_one
     assert put(database, "d1") is True
     assert queue.stats(database).pending == 1
     killer.dispose()
+
+
+def test_the_webhooks_insert_keeps_a_connection_per_thread_instead_of_a_checkout_each(db):
+    # By thread name: an ended thread's ident is given to the next one.
+    checkouts = []
+    event.listen(db.engine, "checkout",
+                 lambda *_: checkouts.append(threading.current_thread().name))
+
+    def deliver(names):
+        thread = threading.Thread(target=lambda: [put(db, name) for name in names])
+        thread.start()
+        thread.join()
+        return thread.name
+
+    for n in range(5):
+        assert put(db, f"main{n}") is True
+    assert put(db, "main0") is False  # a redelivery: its failed insert is rolled back
+    other = deliver(["other1", "other2", "other3"])
+    # A thread per request, as some servers run: each takes over the connection of one that
+    # has ended instead of making another.
+    later = [deliver([f"later{n}"]) for n in range(5)]
+    # The redelivery's check is the one checkout of its own (a session).
+    assert checkouts.count(threading.current_thread().name) == 2
+    assert checkouts.count(other) == 1
+    assert [checkouts.count(ident) for ident in later] == [0] * 5
+    assert db.engine.pool.checkedout() == 0
+    assert queue.stats(db).pending == 13
+    kept, _ = db.kept.get()
+    db.dispose()
+    assert not kept.is_valid
+
+
+def test_a_kept_connection_cut_between_two_deliveries_is_replaced_and_the_second_stored(
+        postgresql, caplog):
+    database = postgresql
+    assert put(database, "d1") is True
+    kept, reused = database.kept.get()
+    assert reused
+    killer = Database(database.url)
+    with killer.engine.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"),
+                     {"pid": kept.dbapi_connection.info.backend_pid})
+    killer.dispose()
+    with caplog.at_level(logging.INFO, logger="usecase_bot"):
+        assert put(database, "d2") is True
+    said = [(r.levelno, r.getMessage()) for r in caplog.records]
+    assert [message for level, message in said if level >= logging.WARNING] == []
+    assert [message for _, message in said if "kept connection" in message]
+    assert database.kept.get()[0] is not kept
+    assert queue.stats(database).pending == 2

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.kept import KeptConnections
+
 # How long an SQLite connection waits for another's lock.
 BUSY_SECONDS = 30
 
@@ -23,7 +25,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: an SQL error names the statement, never the payload it carried.
         # pre_ping: a PostgreSQL connection may have been cut while it sat in the pool; an
-        # SQLite file cannot be, and the ping would cost every webhook a round trip.
+        # SQLite file cannot be, and the ping would cost a round trip.
         options: dict[str, Any] = {"future": True, "pool_pre_ping": not self.is_sqlite,
                                    "hide_parameters": True}
         if self.is_sqlite:
@@ -32,6 +34,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # For the webhook's insert, outside the pool: see KeptConnections.
+        self.kept = KeptConnections(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -55,6 +59,7 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        self.kept.close()
         self.engine.dispose()
 
 

@@ -4,6 +4,7 @@ that the worker renews, and finish or reschedule an event only while holding its
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.store.db import Database
 from bot.store.models import DEAD, DONE, PENDING, PROCESSING, Event, finished, unfinished
+
+log = logging.getLogger("usecase_bot.queue")
 
 # Short, because a worker that died holds its issue's events back for this long; a live
 # worker renews it while its handler runs.
@@ -109,24 +112,30 @@ def enqueue(
     that one is dead: then it is queued again, so a redelivery is an operator's retry."""
     dialect = db.engine.dialect
     receipt = _receipt(dialect)
-    values = _fresh(tracker, delivery, event, action, issue_key, payload)
-    connection = db.engine.raw_connection()
-    try:
-        connection.cursor().execute(receipt.sql, receipt.parameters(values))
-        connection.commit()
-        stored = True
-    except dialect.loaded_dbapi.IntegrityError:
-        stored = False
-    except dialect.loaded_dbapi.Error:
-        # The connection may be gone (a server restart, a cut): closed for good, not given
-        # back to the pool to fail its reset there.
-        connection.invalidate()
-        raise
-    finally:
-        # Back to the pool, rolled back if it did not commit: on SQLite the failed insert
-        # holds the write lock the revival needs.
-        connection.close()
-    return stored or _revive(db, (Event.tracker == tracker) & (Event.delivery == delivery)) == 1
+    parameters = receipt.parameters(_fresh(tracker, delivery, event, action, issue_key, payload))
+    while True:
+        connection, reused = db.kept.get()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(receipt.sql, parameters)
+            connection.commit()
+            stored = True
+        except dialect.loaded_dbapi.IntegrityError:
+            # On SQLite the failed insert holds the write lock the revival needs.
+            connection.rollback()
+            stored = False
+        except dialect.loaded_dbapi.Error as exc:
+            # One kept from an earlier request may have been cut while it waited, unlike one
+            # the pool has just pinged: then the delivery goes by a new one.
+            cut = reused and dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
+            # The connection may be gone (a server restart, a cut): closed for good.
+            db.kept.drop()
+            if cut:
+                log.info("the database closed a kept connection; storing the delivery by "
+                         "a new one")
+                continue
+            raise
+        return stored or _revive(db, (Event.tracker == tracker) & (Event.delivery == delivery)) == 1
 
 
 def add(session: Session, tracker: str, delivery: str, event: str, issue_key: str,
