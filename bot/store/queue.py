@@ -117,12 +117,10 @@ def enqueue(
         connection, reused = db.kept.get()
         cursor = connection.cursor()
         try:
+            # Committed as it returns: the connection is in autocommit.
             cursor.execute(receipt.sql, parameters)
-            connection.commit()
             stored = True
         except dialect.loaded_dbapi.IntegrityError:
-            # On SQLite the failed insert holds the write lock the revival needs.
-            connection.rollback()
             stored = False
         except dialect.loaded_dbapi.Error as exc:
             # One kept from an earlier request may have been cut while it waited, unlike one
