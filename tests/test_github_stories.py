@@ -79,6 +79,22 @@ def test_a_sub_issue_made_by_hand_is_listed_on_the_parent(fake, bot):
     assert "- #2 Pay by invoice" in lint_comments(fake, 1)[0]["body"]
 
 
+def test_a_sub_issue_moved_by_hand_leaves_the_list_of_its_old_use_case(fake, bot):
+    old = use_case(fake, bot, 1, title="Buy goods")
+    new = use_case(fake, bot, 3, title="Return goods")
+    child = fake.add_issue(REPO, 2, "Pay by invoice", "no reference", labels=[])
+    fake.repos[REPO].sub_issues[1] = [child["id"]]
+    bot.deliver("sub_issues", gh.sub_issues("sub_issue_added", REPO, old, child))
+    bot.drain()
+    assert "- #2 Pay by invoice" in lint_comments(fake, 1)[0]["body"]
+    # Only the new parent's event comes (the old one's removal was lost).
+    fake.repos[REPO].sub_issues = {1: [], 3: [child["id"]]}
+    bot.deliver("sub_issues", gh.sub_issues("sub_issue_added", REPO, new, child))
+    bot.drain()
+    assert "- #2 Pay by invoice" in lint_comments(fake, 3)[0]["body"]
+    assert "#2" not in lint_comments(fake, 1)[0]["body"]
+
+
 def test_link_command_adopts_an_orphan_story(fake, bot):
     use_case(fake, bot)
     child = story(fake, bot, 2, "As a customer I want a receipt.")

@@ -12,7 +12,7 @@ from bot.jobs import commands
 from bot.lint import comment as render
 from bot.reconcile import reconcile_issue
 from bot.reconcile.on_github import GitHubTracker
-from bot.reconcile.reconciler import RECONCILE, forget_link, gone, review_story
+from bot.reconcile.reconciler import RECONCILE, forget_link, gone, reconciles, review_story
 from bot.store import suspects
 from bot.store.queue import now
 from bot.trackers.github import IssueData
@@ -71,7 +71,11 @@ def sub_issue_changed(tracker: GitHubTracker, repo: str, payload: Payload) -> No
             story = tracker.issue_of(IssueData.from_json(child_repo, child))
             reconcile_issue(tracker, child_key, story)
         if known is None or known.parent_key != parent_key:
-            tracker.state.save_link(child_key, parent_key, "native", True)
+            # Moved by hand from another use case: that one's list loses it in its own turn,
+            # whether or not its own removal event comes.
+            moved_from = known.parent_key if known is not None else None
+            tracker.state.save_link(child_key, parent_key, "native", True,
+                                    reconciles(tracker, moved_from))
         suspects.note_link(tracker.state.db, child_key, parent_key, now())
     elif known is not None and known.parent_key == parent_key:
         forget_link(tracker, child_key)
