@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import cast
 
 from sqlalchemy import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import PoolProxiedConnection
 
 
 class KeptConnections:
@@ -22,10 +22,10 @@ class KeptConnections:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._by_thread: dict[threading.Thread, PoolProxiedConnection] = {}
+        self._by_thread: dict[threading.Thread, DBAPIConnection] = {}
         self._lock = threading.Lock()
 
-    def get(self) -> tuple[PoolProxiedConnection, bool]:
+    def get(self) -> tuple[DBAPIConnection, bool]:
         """This thread's connection, and whether it served before: then the server may have
         closed it while it waited, which no ping has checked since."""
         me = threading.current_thread()
@@ -37,14 +37,22 @@ class KeptConnections:
             kept = self._by_thread.pop(ended) if ended is not None else None
         served = kept is not None
         if kept is None:
-            kept = self._engine.raw_connection()
-            kept.detach()
-            # A connection just made has its driver's.
-            driver = cast("DBAPIConnection", kept.dbapi_connection)
-            self._engine.dialect.set_isolation_level(driver, "AUTOCOMMIT")
+            kept = self._new()
         with self._lock:
             self._by_thread[me] = kept
         return kept, served
+
+    def _new(self) -> DBAPIConnection:
+        pooled = self._engine.raw_connection()
+        pooled.detach()
+        # A connection just made has its driver's; detached, it is ours to close.
+        driver = cast("DBAPIConnection", pooled.dbapi_connection)
+        try:
+            self._engine.dialect.set_isolation_level(driver, "AUTOCOMMIT")
+        except BaseException:
+            _close(driver)
+            raise
+        return driver
 
     def drop(self) -> None:
         """Close this thread's connection for good (it failed, or the server cut it); the
@@ -52,10 +60,17 @@ class KeptConnections:
         with self._lock:
             kept = self._by_thread.pop(threading.current_thread(), None)
         if kept is not None:
-            kept.invalidate()
+            _close(kept)
 
     def close(self) -> None:
         with self._lock:
             kept, self._by_thread = list(self._by_thread.values()), {}
         for connection in kept:
-            connection.invalidate()
+            _close(connection)
+
+
+def _close(connection: DBAPIConnection) -> None:
+    # One the server has cut may fail to close; it is gone either way, and the caller may be
+    # handling the error that says so.
+    with contextlib.suppress(Exception):
+        connection.close()

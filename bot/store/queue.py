@@ -115,17 +115,20 @@ def enqueue(
     parameters = receipt.parameters(_fresh(tracker, delivery, event, action, issue_key, payload))
     while True:
         connection, reused = db.kept.get()
-        cursor = connection.cursor()
+        cursor = None
         try:
+            cursor = connection.cursor()
             # Committed as it returns: the connection is in autocommit.
             cursor.execute(receipt.sql, parameters)
             stored = True
         except dialect.loaded_dbapi.IntegrityError:
+            # Also when a cut after the commit made the insert go again by a new connection:
+            # stored once, and answered as a redelivery.
             stored = False
         except dialect.loaded_dbapi.Error as exc:
             # One kept from an earlier request may have been cut while it waited, unlike one
             # the pool has just pinged: then the delivery goes by a new one.
-            cut = reused and dialect.is_disconnect(exc, connection.dbapi_connection, cursor)
+            cut = reused and dialect.is_disconnect(exc, connection, cursor)
             # The connection may be gone (a server restart, a cut): closed for good.
             db.kept.drop()
             if cut:
