@@ -41,6 +41,19 @@ def test_a_story_naming_its_use_case_becomes_a_sub_issue_listed_on_the_parent(fa
     assert fake.comments_on(REPO, 2) == []
 
 
+def test_stories_that_arrive_together_ask_for_one_reconcile_of_their_use_case(fake, bot):
+    use_case(fake, bot)
+    children = [fake.add_issue(REPO, n, f"Pay by way {n}", "Use case: #1", labels=["user-story"])
+                for n in (2, 3, 4)]
+    for child in children:  # all stored before the worker takes the first
+        assert bot.deliver("issues", gh.issues("opened", REPO, child)).status_code == 202
+    bot.drain()
+    assert [e.issue_key for e in bot.events() if e.event == "reconcile"] == [f"github:{REPO}#1"]
+    body = lint_comments(fake, 1)[0]["body"]
+    assert all(f"- #{n} Pay by way {n}" in body for n in (2, 3, 4))
+    assert fake.repos[REPO].sub_issues == {1: [child["id"] for child in children]}
+
+
 def test_closing_and_unlabelling_a_story_keeps_the_list_current(fake, bot):
     use_case(fake, bot)
     child = story(fake, bot, 2, "Implements #1")

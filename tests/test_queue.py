@@ -357,3 +357,30 @@ def test_a_kept_connection_cut_between_two_deliveries_is_replaced_and_the_second
     assert [message for _, message in said if "kept connection" in message]
     assert database.kept.get()[0] is not kept
     assert queue.stats(database).pending == 2
+
+
+def test_an_event_not_yet_tried_is_waiting_and_one_being_handled_is_not(db):
+    put(db, "r1", key="k:a", event="reconcile")
+    put(db, "e1", key="k:b")
+    with db.session() as s:
+        assert queue.waiting(s, "k:a", "reconcile")
+        assert not queue.waiting(s, "k:a", "issues")
+        assert not queue.waiting(s, "k:b", "reconcile")
+    assert take(db).delivery == "r1"
+    with db.session() as s:
+        assert not queue.waiting(s, "k:a", "reconcile")
+
+
+def test_a_waiting_event_found_by_a_transaction_is_not_claimed_before_it_ends(postgresql):
+    # The transaction's change is what the waiting event will act on: a worker that took it
+    # earlier would read the state from before the change.
+    database = postgresql
+    put(database, "r1", key="k:a", event="reconcile")
+    with database.session() as s:
+        assert queue.waiting(s, "k:a", "reconcile")
+        claimed = []
+        worker = threading.Thread(target=lambda: claimed.append(take(database)))
+        worker.start()
+        worker.join()
+        assert claimed == [None]
+    assert take(database).delivery == "r1"

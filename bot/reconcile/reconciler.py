@@ -83,13 +83,16 @@ def reconciles(tracker: Tracker, *keys: str | None) -> Also:
     other (a retried event would find the change made and never ask again)."""
 
     def queued(session: Session) -> None:
-        for key in keys:
+        # In one order, so that two transactions locking the same waiting reconciles cannot
+        # wait for each other.
+        for key in sorted({key for key in keys if key is not None}):
             # Not reached: the other tracker is not configured, nothing there to keep current.
-            if key is not None and tracker.reaches(key):
-                payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else \
-                    {"key": key}
-                queue.add(session, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
-                          RECONCILE, key, json.dumps(payload))
+            # Waiting: a storm of story events asks for one reconcile of their use case.
+            if not tracker.reaches(key) or queue.waiting(session, key, RECONCILE):
+                continue
+            payload = tracker.job(key) if key.startswith(f"{tracker.name}:") else {"key": key}
+            queue.add(session, key.split(":", 1)[0], f"{RECONCILE}:{uuid.uuid4()}",
+                      RECONCILE, key, json.dumps(payload))
 
     return queued
 

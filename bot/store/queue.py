@@ -146,6 +146,19 @@ def add(session: Session, tracker: str, delivery: str, event: str, issue_key: st
     session.add(Event(**_fresh(tracker, delivery, event, None, issue_key, payload)))
 
 
+def waiting(session: Session, issue_key: str, event: str) -> bool:
+    """Whether an event of this kind is queued for the issue and no worker has tried it yet:
+    then it does what one queued now would do. On PostgreSQL it stays locked until the
+    caller's transaction ends, so no worker claims it (and reads the issue's state) before
+    the change that called for it can be seen; on SQLite that change holds the write lock a
+    claim needs."""
+    query = (select(Event.id)
+             .where(unfinished(Event.status), Event.issue_key == issue_key,
+                    Event.status == PENDING, Event.event == event, Event.attempts == 0)
+             .limit(1).with_for_update())
+    return session.execute(query).first() is not None
+
+
 def _fresh(tracker: str, delivery: str, event: str, action: str | None, issue_key: str,
            payload: str) -> dict[str, object]:
     stamp = now()
