@@ -152,6 +152,8 @@ def waiting(session: Session, issue_key: str, event: str) -> bool:
     caller's transaction ends, so no worker claims it (and reads the issue's state) before
     the change that called for it can be seen; on SQLite that change holds the write lock a
     claim needs."""
+    # unfinished(): the partial index's own words, so the planner reads only the issue's
+    # unfinished events; of those, the ones not yet tried.
     query = (select(Event.id)
              .where(unfinished(Event.status), Event.issue_key == issue_key,
                     Event.status == PENDING, Event.event == event, Event.attempts == 0)
