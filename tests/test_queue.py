@@ -264,7 +264,7 @@ def explained(db, run):
     return plans
 
 
-def test_the_claim_and_pruning_read_their_partial_indexes_not_the_finished_backlog(db):
+def test_the_claim_pruning_and_waiting_read_their_partial_indexes_not_the_finished_backlog(db):
     # A backlog the planners would rather scan by index than read whole.
     add_finished(db, 5_000, queue.now() - timedelta(days=1))
     add_finished(db, 50, queue.now() - timedelta(days=30), tag="old")
@@ -275,6 +275,13 @@ def test_the_claim_and_pruning_read_their_partial_indexes_not_the_finished_backl
     prune_plans = explained(db, lambda: queue.prune(db, queue.now() - timedelta(days=14)))
     assert prune_plans and all("ix_events_finished_at" in plan for plan in prune_plans)
     assert queue.stats(db).pending == 2
+
+    def waiting():
+        with db.session() as s:
+            queue.waiting(s, "k:a", "reconcile")
+
+    (waiting_plan,) = explained(db, waiting)
+    assert "ix_events_unfinished" in waiting_plan
 
 
 @pytest.fixture
